@@ -1,0 +1,23 @@
+//! postcal: a declarative, file-driven scheduler for social-media posts.
+//!
+//! A content calendar is a directory of YAML post manifests plus a `postcal.yaml`. The library is
+//! laid out by subsystem:
+//!
+//! - [`yaml`]: YAML into a spanned node tree (every value keeps its file position);
+//! - [`manifest`]: the calendar model (`postcal.yaml`, post manifests) and loading it from disk;
+//! - [`media`]: what media files really are, probed by content;
+//! - [`rules`]: every platform rule, producing [`diag::Diagnostic`]s;
+//! - [`diag`]: diagnostics and their renderings (human, JSON, GitHub annotations);
+//! - [`sandbox`]: a local simulator of the platform APIs;
+//! - [`cmd`]: one module per CLI verb; the binary is a thin wrapper around [`cmd::main`].
+
+pub mod clock;
+pub mod cmd;
+pub mod diag;
+pub mod manifest;
+pub mod media;
+pub mod platform;
+pub mod rules;
+pub mod sandbox;
+pub mod schema;
+pub mod yaml;

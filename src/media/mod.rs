@@ -1,0 +1,148 @@
+//! Media files: what they really are (probed by content, never by extension).
+//!
+//! [`probe`] reads only what it needs: image headers (dimensions, EXIF orientation) and the MP4/MOV
+//! box structure (`moov` metadata: codecs, duration, frame rate, dimensions; whether `moov`
+//! precedes `mdat`). It never decodes pixels or frames, so probing a 4000×3000 JPEG or a 300 MB
+//! video costs a few kilobytes of reads.
+
+pub mod probe;
+
+pub use probe::{ProbeError, probe_bytes, probe_file};
+
+use serde::Serialize;
+
+/// The container or image format, judged from the file's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaFormat {
+    Jpeg,
+    /// A JPEG with more than one picture (MPO / JPS): Instagram refuses these.
+    Mpo,
+    Png,
+    Webp,
+    Gif,
+    Heif,
+    Tiff,
+    Mp4,
+    Mov,
+    Webm,
+}
+
+impl MediaFormat {
+    /// The name people know the format by, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Jpeg => "JPEG",
+            Self::Mpo => "MPO (multi-picture JPEG)",
+            Self::Png => "PNG",
+            Self::Webp => "WebP",
+            Self::Gif => "GIF",
+            Self::Heif => "HEIF",
+            Self::Tiff => "TIFF",
+            Self::Mp4 => "MP4",
+            Self::Mov => "QuickTime MOV",
+            Self::Webm => "WebM",
+        }
+    }
+
+    pub fn is_video(self) -> bool {
+        matches!(self, Self::Mp4 | Self::Mov | Self::Webm)
+    }
+}
+
+/// A video codec, from the sample description (`stsd`) of the video track.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoCodec {
+    H264,
+    Hevc,
+    Vp8,
+    Vp9,
+    Av1,
+    /// Anything else, by its four-character code.
+    Other(String),
+}
+
+/// An audio codec, from the sample description of the audio track.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AudioCodec {
+    Aac,
+    Other(String),
+}
+
+/// What postcal knows of an image without decoding it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageInfo {
+    /// Width as displayed, i.e. after the EXIF orientation is applied.
+    pub width: u32,
+    /// Height as displayed, after EXIF orientation.
+    pub height: u32,
+}
+
+/// What postcal knows of a video from its container metadata.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VideoInfo {
+    /// `None` when the file has no video track.
+    pub codec: Option<VideoCodec>,
+    pub width: u32,
+    pub height: u32,
+    pub duration_ms: u64,
+    /// Average frame rate (samples / duration of the video track); `None` if unknown.
+    pub frame_rate: Option<f64>,
+    pub audio: Option<AudioInfo>,
+    /// Whether the `moov` box comes before `mdat` ("fast start"); Instagram and Threads require it.
+    pub moov_before_mdat: bool,
+    /// Whether any track carries an edit list (`elst`); Instagram and Threads refuse them.
+    pub has_edit_list: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AudioInfo {
+    pub codec: AudioCodec,
+    pub sample_rate: u32,
+    pub channels: u16,
+}
+
+/// The result of probing one media file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MediaInfo {
+    pub format: MediaFormat,
+    pub size_bytes: u64,
+    pub details: MediaDetails,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum MediaDetails {
+    Image(ImageInfo),
+    Video(VideoInfo),
+}
+
+impl MediaInfo {
+    pub fn image(&self) -> Option<&ImageInfo> {
+        match &self.details {
+            MediaDetails::Image(i) => Some(i),
+            MediaDetails::Video(_) => None,
+        }
+    }
+
+    pub fn video(&self) -> Option<&VideoInfo> {
+        match &self.details {
+            MediaDetails::Video(v) => Some(v),
+            MediaDetails::Image(_) => None,
+        }
+    }
+
+    pub fn is_video(&self) -> bool {
+        self.video().is_some()
+    }
+
+    /// Width and height as displayed, for images and videos alike.
+    pub fn dimensions(&self) -> (u32, u32) {
+        match &self.details {
+            MediaDetails::Image(i) => (i.width, i.height),
+            MediaDetails::Video(v) => (v.width, v.height),
+        }
+    }
+}

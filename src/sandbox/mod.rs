@@ -1,0 +1,1 @@
+//! The platform simulator (in progress).
