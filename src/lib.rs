@@ -19,5 +19,6 @@ pub mod media;
 pub mod platform;
 pub mod rules;
 pub mod sandbox;
+pub mod schedule;
 pub mod schema;
 pub mod yaml;

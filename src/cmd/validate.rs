@@ -1,10 +1,59 @@
-//! `postcal validate` (in progress).
+//! `postcal validate`: check every manifest against every platform rule, offline.
+
+use std::path::PathBuf;
+
+use miette::IntoDiagnostic;
 
 use super::Exit;
+use super::output::{ColorChoice, Format};
+use crate::diag::{self, Summary};
+use crate::manifest::{self, LoadOptions};
+use crate::rules::{self, MediaCatalog};
 
+/// Check the calendar: every manifest, against every platform rule, offline.
+///
+/// Reports every problem at once (never only the first), each with a stable code, the exact
+/// file:line:column, and help. Run it in your editor loop and in CI on every pull request:
+/// it exits 0 when the calendar is clean (warnings allowed), 1 when there are errors.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The calendar directory (the one holding postcal.yaml).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Output format. `github` prints annotations that GitHub Actions shows on the PR diff.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
 
-pub fn run(_args: Args) -> miette::Result<Exit> {
-    Err(miette::miette!("`postcal validate` is not built yet"))
+pub fn run(args: Args) -> miette::Result<Exit> {
+    let (calendar, load_diags) =
+        manifest::load(&args.dir, &LoadOptions::default()).into_diagnostic()?;
+    let mut catalog = MediaCatalog::new();
+    let checked = rules::check(&calendar, load_diags, &mut catalog);
+    let summary = Summary {
+        files: calendar.files,
+        posts: calendar.posts.len(),
+        errors: checked.diagnostics.errors(),
+        warnings: checked.diagnostics.warnings(),
+    };
+    let diagnostics = checked.diagnostics.sorted(&calendar.sources);
+    let out = match args.format {
+        Format::Human => diag::human::render(
+            &diagnostics,
+            &calendar.sources,
+            &summary,
+            args.color.enabled(),
+        ),
+        Format::Json => diag::json::render(&diagnostics, &calendar.sources, &summary),
+        Format::Github => diag::github::render(&diagnostics, &calendar.sources, &summary),
+    };
+    print!("{out}");
+    Ok(if summary.errors > 0 {
+        Exit::Problems
+    } else {
+        Exit::Clean
+    })
 }

@@ -1,0 +1,512 @@
+//! Loading a calendar from disk: `postcal.yaml`, then every manifest under the posts directory.
+//!
+//! # Guarantees
+//! - Never panics on file contents, and never reads more than [`LoadOptions::max_file_bytes`] of
+//!   any file: an oversized file is reported, not loaded.
+//! - Hidden files and directories (`.git/`, `.postcal/`, `.#lock`), editor temporary files
+//!   (`*~`, `*.swp`, `#name#`, vim's `4913`) and non-YAML files are skipped silently.
+//! - Files are visited in sorted order, so diagnostics and post order are deterministic.
+//! - Symlinked directories are not followed (they could loop or leave the calendar); a symlinked
+//!   manifest is read only if it resolves inside the calendar root.
+//!
+//! # Errors
+//! Only a calendar root that does not exist or is not a directory is a [`LoadError`]; everything
+//! else is a diagnostic, so one run reports every problem.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use super::config::Config;
+use super::post::{Origin, Post};
+use crate::diag::{Diagnostic, Diagnostics, SourceId, SourceMap, Span};
+use crate::yaml::{self, Cx, ParseErrorKind};
+
+/// The name of the settings file at the calendar root.
+pub const CONFIG_FILE: &str = "postcal.yaml";
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Largest manifest or settings file postcal reads.
+    pub max_file_bytes: u64,
+}
+
+/// 1 MiB: a thousand long posts in one file fit easily.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("calendar directory {path} does not exist")]
+    NotFound { path: PathBuf },
+    #[error(
+        "{path} is not a directory; give postcal the calendar directory (the one holding postcal.yaml)"
+    )]
+    NotADirectory { path: PathBuf },
+    #[error("cannot read calendar directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A loaded calendar: whatever could be read, plus the text of every file read.
+#[derive(Debug)]
+pub struct Calendar {
+    /// The root as given (paths in diagnostics start with it).
+    pub root: PathBuf,
+    pub config: Option<Config>,
+    pub posts: Vec<Post>,
+    pub sources: SourceMap,
+    /// Manifest files read (excluding postcal.yaml).
+    pub files: usize,
+}
+
+impl Calendar {
+    /// The path shown to users for a file `rel` (relative to the root).
+    pub fn display_path(&self, rel: &Path) -> PathBuf {
+        display_path(&self.root, rel)
+    }
+}
+
+fn display_path(root: &Path, rel: &Path) -> PathBuf {
+    if root == Path::new(".") || root.as_os_str().is_empty() {
+        rel.to_path_buf()
+    } else {
+        root.join(rel)
+    }
+}
+
+/// Loads the calendar at `root`.
+pub fn load(root: &Path, options: &LoadOptions) -> Result<(Calendar, Diagnostics), LoadError> {
+    match std::fs::metadata(root) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(LoadError::NotADirectory {
+                path: root.to_path_buf(),
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(LoadError::NotFound {
+                path: root.to_path_buf(),
+            });
+        }
+        Err(source) => {
+            return Err(LoadError::Io {
+                path: root.to_path_buf(),
+                source,
+            });
+        }
+    }
+    let canonical_root = root.canonicalize().map_err(|source| LoadError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let mut loader = Loader {
+        root,
+        canonical_root,
+        options,
+        sources: SourceMap::new(),
+        diags: Diagnostics::new(),
+    };
+    let config = loader.load_config();
+    let posts_dir = config
+        .as_ref()
+        .map_or("posts", |c| c.posts_dir())
+        .to_owned();
+    let mut files = Vec::new();
+    loader.collect_manifests(&posts_dir, config.as_ref(), &mut files);
+    let mut posts = Vec::new();
+    for rel in &files {
+        loader.load_manifest(rel, &mut posts);
+    }
+    let calendar = Calendar {
+        root: root.to_path_buf(),
+        config,
+        posts,
+        sources: loader.sources,
+        files: files.len(),
+    };
+    Ok((calendar, loader.diags))
+}
+
+struct Loader<'a> {
+    root: &'a Path,
+    canonical_root: PathBuf,
+    options: &'a LoadOptions,
+    sources: SourceMap,
+    diags: Diagnostics,
+}
+
+impl Loader<'_> {
+    fn load_config(&mut self) -> Option<Config> {
+        let rel = Path::new(CONFIG_FILE);
+        if !self.root.join(rel).is_file() {
+            let d = Diagnostic::error(
+                "calendar::no-config",
+                format!("no {CONFIG_FILE} in {}", self.root.display()),
+            )
+            .in_file(display_path(self.root, rel))
+            .help(format!(
+                "run `postcal init {}` to create one, or point postcal at the directory that holds {CONFIG_FILE}",
+                self.root.display()
+            ));
+            self.diags.push(d);
+            return None;
+        }
+        let (id, text) = self.read_text(rel)?;
+        let docs = self.parse(id, &text)?;
+        let mut cx = Cx::new(id, &text, &mut self.diags);
+        match docs.as_slice() {
+            [] => {
+                let d = Diagnostic::error("config::empty", format!("{CONFIG_FILE} is empty"))
+                    .in_file(display_path(self.root, rel))
+                    .help("add at least `timezone:` and `accounts:`; `postcal init` writes a complete example");
+                cx.push(d);
+                None
+            }
+            [doc, rest @ ..] => {
+                if let Some(extra) = rest.first() {
+                    let d = Diagnostic::error(
+                        "config::several-documents",
+                        format!("{CONFIG_FILE} holds several YAML documents; only one is allowed"),
+                    )
+                    .at(cx.span(extra), "second document")
+                    .help("merge the documents into one, or remove the `---` separator");
+                    cx.push(d);
+                }
+                Config::read(doc, &mut cx)
+            }
+        }
+    }
+
+    fn collect_manifests(
+        &mut self,
+        posts_dir: &str,
+        config: Option<&Config>,
+        out: &mut Vec<PathBuf>,
+    ) {
+        let rel = PathBuf::from(posts_dir);
+        let escapes =
+            rel.is_absolute() || rel.components().any(|c| matches!(c, Component::ParentDir));
+        let span = config.and_then(|c| c.posts.as_ref()).map(|p| p.span);
+        if escapes {
+            let d = Diagnostic::error(
+                "config::path-escapes-root",
+                format!("posts directory `{posts_dir}` is outside the calendar"),
+            )
+            .help("give a path inside the calendar directory, e.g. `posts`");
+            self.diags.push(with_span_or_config(d, span, self.root));
+            return;
+        }
+        if !self.root.join(&rel).is_dir() {
+            let d = Diagnostic::error(
+                "calendar::no-posts-dir",
+                format!(
+                    "posts directory `{}` does not exist",
+                    display_path(self.root, &rel).display()
+                ),
+            )
+            .help(format!(
+                "create it and put post manifests (*.yaml) in it, or set `posts:` in {CONFIG_FILE}"
+            ));
+            self.diags.push(with_span_or_config(d, span, self.root));
+            return;
+        }
+        self.walk(&rel, out);
+    }
+
+    fn walk(&mut self, dir: &Path, out: &mut Vec<PathBuf>) {
+        let entries = match std::fs::read_dir(self.root.join(dir)) {
+            Ok(entries) => entries,
+            Err(e) => {
+                let d = Diagnostic::error(
+                    "calendar::unreadable",
+                    format!("cannot read directory: {e}"),
+                )
+                .in_file(display_path(self.root, dir));
+                self.diags.push(d);
+                return;
+            }
+        };
+        let mut names: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        names.sort();
+        for name in names {
+            let Some(name_str) = name.to_str() else {
+                continue;
+            };
+            if is_ignored(name_str) {
+                continue;
+            }
+            let rel = dir.join(&name);
+            let full = self.root.join(&rel);
+            let Ok(meta) = std::fs::symlink_metadata(&full) else {
+                continue;
+            };
+            let looks_like_manifest = is_manifest_name(name_str);
+            if meta.is_dir() {
+                if looks_like_manifest {
+                    let d = Diagnostic::warning(
+                        "calendar::directory-named-like-manifest",
+                        "this is a directory, not a manifest file; postcal looks inside it for manifests",
+                    )
+                    .in_file(display_path(self.root, &rel))
+                    .help("rename the directory so its name does not end in .yaml/.yml");
+                    self.diags.push(d);
+                }
+                self.walk(&rel, out);
+            } else if meta.file_type().is_symlink() {
+                match std::fs::metadata(&full) {
+                    Ok(target) if target.is_dir() => {
+                        let d = Diagnostic::warning(
+                            "calendar::symlinked-directory",
+                            "symlinked directories are not followed",
+                        )
+                        .in_file(display_path(self.root, &rel))
+                        .help("move the manifests into the posts directory, or link the files instead");
+                        self.diags.push(d);
+                    }
+                    Ok(_) if looks_like_manifest => {
+                        if self.inside_root(&full) {
+                            out.push(rel);
+                        } else {
+                            let d = Diagnostic::error(
+                                "calendar::path-escapes-root",
+                                "this manifest is a symlink to a file outside the calendar",
+                            )
+                            .in_file(display_path(self.root, &rel))
+                            .help("copy the file into the calendar instead of linking to it");
+                            self.diags.push(d);
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        if looks_like_manifest {
+                            let d = Diagnostic::error(
+                                "calendar::broken-symlink",
+                                "this manifest is a broken symlink",
+                            )
+                            .in_file(display_path(self.root, &rel))
+                            .help("remove the link or point it at an existing file");
+                            self.diags.push(d);
+                        }
+                    }
+                }
+            } else if looks_like_manifest {
+                out.push(rel);
+            }
+        }
+    }
+
+    fn inside_root(&self, path: &Path) -> bool {
+        path.canonicalize()
+            .is_ok_and(|p| p.starts_with(&self.canonical_root))
+    }
+
+    fn load_manifest(&mut self, rel: &Path, posts: &mut Vec<Post>) {
+        let Some((id, text)) = self.read_text(rel) else {
+            return;
+        };
+        let Some(docs) = self.parse(id, &text) else {
+            return;
+        };
+        let path = rel.to_string_lossy().replace('\\', "/");
+        let mut cx = Cx::new(id, &text, &mut self.diags);
+        if docs.is_empty() {
+            let d = Diagnostic::warning("calendar::empty-manifest", "this manifest holds no post")
+                .in_file(display_path(self.root, rel))
+                .help("write a post in it (see `postcal init` for an example), or delete it");
+            cx.push(d);
+        }
+        for (document, node) in docs.iter().enumerate() {
+            // A document runs from its first node to the next document (or the end of the file),
+            // so every diagnostic inside it can be attributed to its post.
+            let end = docs.get(document + 1).map_or(text.len(), |next| next.start);
+            let origin = Origin {
+                source: id,
+                path: path.clone(),
+                document,
+                span: Span::new(id, node.start, end.saturating_sub(node.start)),
+            };
+            if let Some(post) = Post::read(node, origin, &mut cx) {
+                posts.push(post);
+            }
+        }
+    }
+
+    /// Reads a file as UTF-8 text, reporting why it cannot be (too large, binary, not UTF-8).
+    fn read_text(&mut self, rel: &Path) -> Option<(SourceId, std::sync::Arc<str>)> {
+        let shown = display_path(self.root, rel);
+        let cap = self.options.max_file_bytes;
+        let mut bytes = Vec::new();
+        let read = File::open(self.root.join(rel)).and_then(|f| {
+            let size = f.metadata()?.len();
+            if size > cap {
+                return Ok(Some(size));
+            }
+            // `take` guards against a file that grew since `metadata`.
+            f.take(cap + 1).read_to_end(&mut bytes)?;
+            Ok((bytes.len() as u64 > cap).then_some(bytes.len() as u64))
+        });
+        match read {
+            Err(e) => {
+                let d = Diagnostic::error(
+                    "calendar::unreadable",
+                    format!("cannot read this file: {e}"),
+                )
+                .in_file(shown);
+                self.diags.push(d);
+                return None;
+            }
+            Ok(Some(size)) => {
+                let d = Diagnostic::error(
+                    "calendar::file-too-large",
+                    format!(
+                        "this file is {} bytes; postcal reads manifests of at most {} bytes",
+                        group(size),
+                        group(cap)
+                    ),
+                )
+                .in_file(shown)
+                .help("split it into several manifest files (one post per file is usual)");
+                self.diags.push(d);
+                return None;
+            }
+            Ok(None) => {}
+        }
+        if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+            let d = Diagnostic::error(
+                "calendar::binary-file",
+                format!("this file is binary (a NUL byte at offset {nul}), not a YAML manifest"),
+            )
+            .in_file(shown)
+            .help("move non-manifest files out of the posts directory, or give them another extension");
+            self.diags.push(d);
+            return None;
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                let text: std::sync::Arc<str> = text.into();
+                Some((self.sources.add(shown, text.clone()), text))
+            }
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let lossy: std::sync::Arc<str> = String::from_utf8_lossy(e.as_bytes()).into();
+                // The lossy text has the same prefix, so `valid` is a char boundary in it.
+                let id = self.sources.add(shown, lossy);
+                let d = Diagnostic::error(
+                    "calendar::not-utf8",
+                    format!("this file is not valid UTF-8 (invalid byte at offset {valid})"),
+                )
+                .at(Span::new(id, valid, 1), "not UTF-8")
+                .help("save the file as UTF-8 (most editors: \"Save with encoding\")");
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn parse(&mut self, id: SourceId, text: &str) -> Option<Vec<yaml::Node>> {
+        match yaml::parse(text) {
+            Ok(docs) => Some(docs),
+            Err(e) => {
+                let (code, help) = match e.kind {
+                    ParseErrorKind::Syntax => (
+                        "yaml::syntax",
+                        "fix the YAML syntax here (indentation, quotes and `:` are the usual suspects)",
+                    ),
+                    ParseErrorKind::DuplicateKey => (
+                        "yaml::duplicate-key",
+                        "remove one of the two entries with this key",
+                    ),
+                    ParseErrorKind::TooComplex => (
+                        "yaml::too-complex",
+                        "manifests are small: this nesting or alias expansion is far beyond one; \
+                         simplify it (aliases that reference aliases multiply quickly)",
+                    ),
+                };
+                let d = Diagnostic::error(code, e.message)
+                    .at(Span::new(id, e.start, e.len), "here")
+                    .help(help);
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+}
+
+fn with_span_or_config(d: Diagnostic, span: Option<Span>, root: &Path) -> Diagnostic {
+    match span {
+        Some(span) => d.at(span, "here"),
+        None => d.in_file(display_path(root, Path::new(CONFIG_FILE))),
+    }
+}
+
+/// Hidden files and editor temporaries.
+fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name == "4913"
+        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".orig"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}
+
+fn is_manifest_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml")
+}
+
+/// 52428800 -> "52,428,800".
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ignores_hidden_and_editor_files() {
+        for name in [
+            ".git",
+            ".post.yaml.swp",
+            "post.yaml~",
+            "#post.yaml#",
+            "4913",
+            "a.yaml.tmp",
+        ] {
+            assert!(is_ignored(name), "{name}");
+        }
+        for name in ["post.yaml", "2026-12-launch.yml"] {
+            assert!(!is_ignored(name), "{name}");
+            assert!(is_manifest_name(name));
+        }
+    }
+
+    #[test]
+    fn groups_digits() {
+        assert_eq!(group(52_428_800), "52,428,800");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+    }
+}

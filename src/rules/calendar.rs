@@ -1,0 +1,271 @@
+//! Calendar-wide rules: settings, unique ids, accounts, times and schedules.
+//!
+//! Codes: `config::invalid-timezone`, `config::invalid-duration`, `config::invalid-public-url`,
+//! `config::unused-account` is deliberately absent (an account may be used later);
+//! `calendar::duplicate-id`, `calendar::invalid-id`, `calendar::unknown-account`,
+//! `time::invalid`, `time::invalid-timezone`, `time::dst-gap`, `time::dst-ambiguous` (warning),
+//! `time::invalid-cron`, `time::until-before-at`, `time::until-without-repeat` (warning).
+
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+
+use crate::diag::{Diagnostic, Diagnostics, suggest};
+use crate::manifest::time::{self, Resolved, TIME_FORMS_HELP, TimeSpec};
+use crate::manifest::{Calendar, Config, Post};
+use crate::schedule::parse_cron;
+use crate::yaml::Sp;
+
+pub fn check(calendar: &Calendar, diags: &mut Diagnostics) {
+    let calendar_tz = calendar
+        .config
+        .as_ref()
+        .and_then(|c| check_config(c, diags));
+    check_ids(&calendar.posts, diags);
+    for post in &calendar.posts {
+        if let Some(config) = &calendar.config {
+            check_accounts(post, config, diags);
+        }
+        check_times(post, calendar_tz, diags);
+    }
+}
+
+/// Checks postcal.yaml; returns the calendar timezone when it is valid.
+fn check_config(config: &Config, diags: &mut Diagnostics) -> Option<Tz> {
+    let tz = match time::parse_timezone(&config.timezone) {
+        Ok(tz) => Some(tz),
+        Err(message) => {
+            diags.push(timezone_error(
+                "config::invalid-timezone",
+                &config.timezone,
+                message,
+            ));
+            None
+        }
+    };
+    if let Some(lateness) = config.max_lateness() {
+        match time::parse_duration(lateness) {
+            Ok(d) if d < chrono::Duration::zero() => {}
+            Ok(_) => {}
+            Err(message) => diags.push(
+                Diagnostic::error("config::invalid-duration", message)
+                    .at(lateness.span, "not a duration")
+                    .help(
+                        "write e.g. `15m` or `2h`: how late a post may still go out after downtime",
+                    ),
+            ),
+        }
+    }
+    if let Some(url) = &config.public_url {
+        let v = url.value.as_str();
+        if !(v.starts_with("https://") || v.starts_with("http://")) || v.len() <= "https://".len() {
+            diags.push(
+                Diagnostic::error("config::invalid-public-url", format!("`{v}` is not an http(s) URL"))
+                    .at(url.span, "not a URL")
+                    .help("give the public base URL of postcal's media server, e.g. `https://media.example.com/postcal`"),
+            );
+        } else if v.starts_with("http://") {
+            diags.push(
+                Diagnostic::warning("config::insecure-public-url", format!("`{v}` is not HTTPS"))
+                    .at(url.span, "plain http")
+                    .help("Instagram, Threads and TikTok fetch media from public HTTPS URLs; put the media server behind TLS"),
+            );
+        }
+    }
+    tz
+}
+
+fn timezone_error(code: &'static str, tz: &Sp<String>, message: String) -> Diagnostic {
+    let help = match suggest::closest(&tz.value, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name())) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => "use an IANA timezone name such as `Europe/Paris`, `America/New_York` or `UTC`"
+            .to_owned(),
+    };
+    Diagnostic::error(code, message)
+        .at(tz.span, "unknown timezone")
+        .help(help)
+}
+
+fn check_ids(posts: &[Post], diags: &mut Diagnostics) {
+    let mut first: HashMap<&str, &Post> = HashMap::new();
+    for post in posts {
+        let id = post.id.value.as_str();
+        let valid = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            && id.len() <= 200;
+        if !valid {
+            diags.push(
+                Diagnostic::error("calendar::invalid-id", format!("post id `{id}` has characters postcal does not allow"))
+                    .at(post.id.span, "invalid id")
+                    .help("use letters, digits, `-`, `_` and `.` only (at most 200), e.g. `2026-12-launch-teaser`"),
+            );
+        }
+        if let Some(earlier) = first.get(id) {
+            diags.push(
+                Diagnostic::error(
+                    "calendar::duplicate-id",
+                    format!("post id `{id}` is used twice"),
+                )
+                .at(post.id.span, "second use")
+                .related(earlier.id.span, "first used here")
+                .help("ids identify posts in postcal's state; give each post its own id"),
+            );
+        } else {
+            first.insert(id, post);
+        }
+    }
+}
+
+fn check_accounts(post: &Post, config: &Config, diags: &mut Diagnostics) {
+    for target in &post.targets {
+        if config.account(target.platform, &target.account).is_some() {
+            continue;
+        }
+        let same_platform: Vec<&str> = config
+            .accounts
+            .iter()
+            .filter(|a| a.platform == target.platform)
+            .map(|a| a.key.value.as_str())
+            .collect();
+        let help = match suggest::closest(&target.key, same_platform.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None if same_platform.is_empty() => {
+                format!(
+                    "add `{}: {{}}` under `accounts:` in postcal.yaml",
+                    target.key.value
+                )
+            }
+            None => format!(
+                "postcal.yaml has {}; add `{}` under `accounts:` or target one of those",
+                crate::yaml::read::list(&same_platform),
+                target.key.value
+            ),
+        };
+        diags.push(
+            Diagnostic::error(
+                "calendar::unknown-account",
+                format!(
+                    "target `{}` is not an account in postcal.yaml",
+                    target.key.value
+                ),
+            )
+            .at(target.key.span, "unknown account")
+            .help(help),
+        );
+    }
+}
+
+fn check_times(post: &Post, calendar_tz: Option<Tz>, diags: &mut Diagnostics) {
+    let tz = match &post.timezone {
+        Some(tz) => match time::parse_timezone(tz) {
+            Ok(tz) => Some(tz),
+            Err(message) => {
+                diags.push(timezone_error("time::invalid-timezone", tz, message));
+                None
+            }
+        },
+        None => calendar_tz,
+    };
+    let at = check_instant(&post.at, "at", tz, diags);
+    if let Some(repeat) = &post.repeat
+        && let Err(message) = parse_cron(repeat)
+    {
+        diags.push(
+                Diagnostic::error("time::invalid-cron", message)
+                    .at(repeat.span, "invalid cron expression")
+                    .help("5 fields: minute hour day-of-month month day-of-week, e.g. `0 9 * * MON` (Mondays at 09:00)"),
+            );
+    }
+    if let Some(until) = &post.until {
+        let until_instant = check_instant(until, "until", tz, diags);
+        if post.repeat.is_none() {
+            diags.push(
+                Diagnostic::warning(
+                    "time::until-without-repeat",
+                    "`until` has no effect without `repeat`",
+                )
+                .at(until.span, "ignored")
+                .help("remove `until`, or add `repeat:` with a cron expression"),
+            );
+        }
+        if let (Some(at), Some(until_instant)) = (at, until_instant)
+            && until_instant <= at
+        {
+            diags.push(
+                Diagnostic::error("time::until-before-at", "`until` is not after `at`")
+                    .at(until.span, "not after `at`")
+                    .related(post.at.span, "starts here")
+                    .help("set `until` to the last time the post may repeat, after `at`"),
+            );
+        }
+    }
+}
+
+/// Parses and resolves `at`/`until`, reporting problems; the instant postcal will use.
+fn check_instant(
+    value: &Sp<String>,
+    field: &str,
+    tz: Option<Tz>,
+    diags: &mut Diagnostics,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let spec = match time::parse_time(value) {
+        Ok(spec) => spec,
+        Err(message) => {
+            diags.push(
+                Diagnostic::error("time::invalid", format!("`{field}`: {message}"))
+                    .at(value.span, "not a time")
+                    .help(TIME_FORMS_HELP),
+            );
+            return None;
+        }
+    };
+    let tz = match (spec, tz) {
+        (TimeSpec::Absolute(t), _) => return Some(t.with_timezone(&chrono::Utc)),
+        (TimeSpec::Local(_), Some(tz)) => tz,
+        // No usable timezone: already reported.
+        (TimeSpec::Local(_), None) => return None,
+    };
+    match spec.resolve(tz) {
+        Resolved::Unique(t) => Some(t),
+        Resolved::Ambiguous { earlier, later } => {
+            diags.push(
+                Diagnostic::warning(
+                    "time::dst-ambiguous",
+                    format!(
+                        "`{}` happens twice in {tz} (clocks go back); postcal uses the first, {}",
+                        value.value,
+                        earlier.with_timezone(&tz).format("%H:%M %Z (UTC%:z)")
+                    ),
+                )
+                .at(value.span, "ambiguous local time")
+                .help(format!(
+                    "to mean the second one, write it with its offset: `{}`",
+                    later.with_timezone(&tz).format("%Y-%m-%dT%H:%M:%S%:z")
+                )),
+            );
+            Some(earlier)
+        }
+        Resolved::Gap { gap_start, gap_end } => {
+            diags.push(
+                Diagnostic::error(
+                    "time::dst-gap",
+                    format!(
+                        "`{}` does not exist in {tz}: clocks jump from {} to {} that day",
+                        value.value,
+                        gap_start.format("%H:%M"),
+                        gap_end.format("%H:%M")
+                    ),
+                )
+                .at(value.span, "skipped by daylight saving time")
+                .help(format!(
+                    "pick a time before {} or from {} on",
+                    gap_start.format("%H:%M"),
+                    gap_end.format("%H:%M")
+                )),
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Resolving media paths and probing the files, each file once however many posts use it.
+//!
+//! Codes: `media::path-escapes-root`, `media::not-found`, `media::not-a-file`,
+//! `media::unreadable`, `media::unrecognized`, `media::extension-mismatch` (warning).
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::diag::{Diagnostic, Diagnostics, suggest};
+use crate::manifest::{Calendar, MediaRef};
+use crate::media::{MediaFormat, MediaInfo, ProbeError, probe_file};
+
+/// What became of one media path.
+#[derive(Debug)]
+enum Entry {
+    Probed(MediaInfo),
+    Failed(Problem),
+}
+
+#[derive(Debug, Clone)]
+enum Problem {
+    Escapes(&'static str),
+    NotFound { suggestion: Option<String> },
+    NotAFile,
+    Unreadable(String),
+    Unrecognized(String),
+}
+
+/// Probed media by normalised path (relative to the calendar root).
+#[derive(Debug, Default)]
+pub struct MediaCatalog {
+    entries: HashMap<String, Entry>,
+    canonical_root: Option<PathBuf>,
+    /// How many files were actually probed (for tests and benchmarks: once per file).
+    probes: usize,
+}
+
+impl MediaCatalog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of distinct files probed so far.
+    pub fn probes(&self) -> usize {
+        self.probes
+    }
+
+    /// What probing found for this reference, if the file was resolved and probed.
+    pub fn get(&self, reference: &MediaRef) -> Option<&MediaInfo> {
+        let key = normalize(&reference.file).ok()?;
+        match self.entries.get(&key)? {
+            Entry::Probed(info) => Some(info),
+            Entry::Failed(_) => None,
+        }
+    }
+
+    /// What probing found for a path written outside a media list (see [`Self::resolve_path`]).
+    pub fn get_path(&self, path: &str) -> Option<&MediaInfo> {
+        match self.entries.get(&normalize(path).ok()?)? {
+            Entry::Probed(info) => Some(info),
+            Entry::Failed(_) => None,
+        }
+    }
+
+    /// Probes a path written in a manifest (relative to the calendar root), for media named
+    /// outside `media:` lists (an Instagram reel `cover`). Reports problems at `span`.
+    pub fn resolve_path(
+        &mut self,
+        calendar: &Calendar,
+        path: &crate::yaml::Sp<String>,
+        diags: &mut Diagnostics,
+    ) {
+        let reference = MediaRef {
+            file: path.clone(),
+            alt: None,
+            span: path.span,
+        };
+        self.resolve(calendar, &reference, diags);
+    }
+
+    /// Resolves and probes the file of `reference` (once per file), reporting at the reference
+    /// every problem that makes it unusable.
+    pub fn resolve(&mut self, calendar: &Calendar, reference: &MediaRef, diags: &mut Diagnostics) {
+        let written = reference.file.value.as_str();
+        let key = match normalize(written) {
+            Ok(key) => key,
+            Err(why) => {
+                diags.push(problem_diagnostic(
+                    written,
+                    &Problem::Escapes(why),
+                    reference,
+                ));
+                return;
+            }
+        };
+        if !self.entries.contains_key(&key) {
+            let entry = self.probe(calendar, &key);
+            if let Entry::Probed(info) = &entry
+                && let Some(d) = extension_mismatch(written, info, reference)
+            {
+                diags.push(d);
+            }
+            self.entries.insert(key.clone(), entry);
+        }
+        if let Some(Entry::Failed(problem)) = self.entries.get(&key) {
+            diags.push(problem_diagnostic(written, problem, reference));
+        }
+    }
+
+    fn probe(&mut self, calendar: &Calendar, key: &str) -> Entry {
+        let full = calendar.root.join(key);
+        let meta = match std::fs::metadata(&full) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Entry::Failed(Problem::NotFound {
+                    suggestion: nearby_file(&full),
+                });
+            }
+            Err(e) => return Entry::Failed(Problem::Unreadable(e.to_string())),
+        };
+        if !meta.is_file() {
+            return Entry::Failed(Problem::NotAFile);
+        }
+        let root = self.canonical_root.get_or_insert_with(|| {
+            calendar
+                .root
+                .canonicalize()
+                .unwrap_or_else(|_| calendar.root.clone())
+        });
+        match full.canonicalize() {
+            Ok(real) if !real.starts_with(&*root) => {
+                return Entry::Failed(Problem::Escapes(
+                    "it is a symlink to a file outside the calendar",
+                ));
+            }
+            Err(e) => return Entry::Failed(Problem::Unreadable(e.to_string())),
+            Ok(_) => {}
+        }
+        self.probes += 1;
+        match probe_file(&full) {
+            Ok(info) => Entry::Probed(info),
+            Err(ProbeError::Io(e)) => Entry::Failed(Problem::Unreadable(e.to_string())),
+            Err(e) => Entry::Failed(Problem::Unrecognized(e.to_string())),
+        }
+    }
+}
+
+/// Normalises a manifest path to `a/b/c`, refusing absolute paths and `..` above the root.
+fn normalize(written: &str) -> Result<String, &'static str> {
+    if written.trim().is_empty() {
+        return Err("the path is empty");
+    }
+    let path = Path::new(written);
+    if path.is_absolute() || written.starts_with('/') || written.starts_with('\\') {
+        return Err("it is an absolute path");
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_str().ok_or("it is not valid UTF-8")?),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if parts.pop().is_none() {
+                    return Err("`..` leads outside the calendar");
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return Err("it is an absolute path"),
+        }
+    }
+    if parts.is_empty() {
+        return Err("the path names the calendar directory itself");
+    }
+    Ok(parts.join("/"))
+}
+
+/// The file in the same directory whose name is closest to the missing one.
+fn nearby_file(missing: &Path) -> Option<String> {
+    let name = missing.file_name()?.to_str()?;
+    let dir = missing.parent()?;
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    suggest::closest(name, names.iter().map(String::as_str)).map(str::to_owned)
+}
+
+fn problem_diagnostic(written: &str, problem: &Problem, reference: &MediaRef) -> Diagnostic {
+    let span = reference.file.span;
+    match problem {
+        Problem::Escapes(why) => Diagnostic::error(
+            "media::path-escapes-root",
+            format!("media path `{written}` is not inside the calendar: {why}"),
+        )
+        .at(span, "outside the calendar")
+        .help("media paths are relative to the calendar root, e.g. `media/photo.jpg`; copy the file into the calendar"),
+        Problem::NotFound { suggestion } => {
+            let d = Diagnostic::error("media::not-found", format!("media file `{written}` does not exist"))
+                .at(span, "no such file");
+            match suggestion {
+                Some(near) => d.help(format!("did you mean `{near}`? (paths are relative to the calendar root)")),
+                None => d.help("check the path; it is relative to the calendar root, e.g. `media/photo.jpg`"),
+            }
+        }
+        Problem::NotAFile => Diagnostic::error("media::not-a-file", format!("media path `{written}` is a directory"))
+            .at(span, "a directory")
+            .help("name an image or video file"),
+        Problem::Unreadable(e) => Diagnostic::error("media::unreadable", format!("cannot read media file `{written}`: {e}"))
+            .at(span, "unreadable")
+            .help("check the file's permissions"),
+        Problem::Unrecognized(e) => Diagnostic::error(
+            "media::unrecognized",
+            format!("media file `{written}` is not an image or video postcal can read: {e}"),
+        )
+        .at(span, "not a usable image or video")
+        .help("use a JPEG, PNG or WebP image, or an MP4/MOV video"),
+    }
+}
+
+/// A warning when the extension says one format and the content another.
+fn extension_mismatch(written: &str, info: &MediaInfo, reference: &MediaRef) -> Option<Diagnostic> {
+    let ext = Path::new(written)
+        .extension()?
+        .to_str()?
+        .to_ascii_lowercase();
+    let claimed: &[MediaFormat] = match ext.as_str() {
+        "jpg" | "jpeg" => &[MediaFormat::Jpeg, MediaFormat::Mpo],
+        "png" => &[MediaFormat::Png],
+        "webp" => &[MediaFormat::Webp],
+        "gif" => &[MediaFormat::Gif],
+        "heic" | "heif" => &[MediaFormat::Heif],
+        "tif" | "tiff" => &[MediaFormat::Tiff],
+        "mp4" | "m4v" => &[MediaFormat::Mp4, MediaFormat::Mov],
+        "mov" => &[MediaFormat::Mov, MediaFormat::Mp4],
+        "webm" => &[MediaFormat::Webm],
+        _ => return None,
+    };
+    if claimed.contains(&info.format) {
+        return None;
+    }
+    Some(
+        Diagnostic::warning(
+            "media::extension-mismatch",
+            format!(
+                "`{written}` is named .{ext} but is really {}",
+                info.format.name()
+            ),
+        )
+        .at(
+            reference.file.span,
+            format!("actually {}", info.format.name()),
+        )
+        .help("postcal goes by the content; rename the file so its extension says what it is"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn paths_stay_inside_the_calendar() {
+        assert_eq!(normalize("media/a.jpg"), Ok("media/a.jpg".into()));
+        assert_eq!(
+            normalize("./media/../media/a.jpg"),
+            Ok("media/a.jpg".into())
+        );
+        assert!(normalize("../secret.jpg").is_err());
+        assert!(normalize("media/../../x.jpg").is_err());
+        assert!(normalize("/etc/passwd").is_err());
+        assert!(normalize("").is_err());
+        assert!(normalize(".").is_err());
+    }
+}

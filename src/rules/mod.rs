@@ -1,0 +1,190 @@
+//! Every rule postcal checks before anything is published, as a pure function of the loaded
+//! calendar and the probed media: [`check`].
+//!
+//! Layout: [`calendar`] holds calendar-wide rules (ids, accounts, times, cron), [`media`] resolves
+//! and probes media files (each file once, however many posts use it), [`text`] counts text the
+//! way each platform does, and one file per platform holds that platform's rules with its limits
+//! in one table citing `platform-rules.md`.
+//!
+//! # Guarantees
+//! - All problems are collected; no rule stops the others.
+//! - Rules never touch the network and never decode media (headers only, through
+//!   [`crate::media::probe_file`]).
+
+pub mod calendar;
+pub mod facebook;
+pub mod instagram;
+pub mod media;
+pub mod text;
+pub mod threads;
+pub mod tiktok;
+
+use std::collections::HashSet;
+
+use crate::diag::{Diagnostics, Span};
+use crate::manifest::{Account, Calendar, MediaRef, Post, Target, TargetOptions};
+use crate::media::MediaInfo;
+use crate::yaml::Sp;
+
+pub use media::MediaCatalog;
+
+/// What one target of one post publishes, with everything the platform rules need.
+pub struct TargetCtx<'a> {
+    pub post: &'a Post,
+    pub target: &'a Target,
+    /// The target's account in postcal.yaml, if it exists.
+    pub account: Option<&'a Account>,
+    /// The text this target publishes (its own, else the post's).
+    pub text: Option<&'a Sp<String>>,
+    /// The media list as written (its own, else the post's), for labels on the whole list.
+    pub media_list: Option<&'a Sp<Vec<MediaRef>>>,
+    /// Each media entry with what probing found; `info` is `None` when the file could not be
+    /// resolved or probed (already reported by [`media`]).
+    pub media: Vec<MediaItem<'a>>,
+    /// Every probed file, for media named outside the media list (an Instagram reel `cover`).
+    pub catalog: &'a MediaCatalog,
+}
+
+pub struct MediaItem<'a> {
+    pub reference: &'a MediaRef,
+    pub info: Option<&'a MediaInfo>,
+}
+
+impl<'a> TargetCtx<'a> {
+    /// The span to label when a rule is about the target as a whole.
+    pub fn target_span(&self) -> Span {
+        self.target.key.span
+    }
+
+    /// The span to label when a rule is about the media list (its count, mixing...).
+    pub fn media_span(&self) -> Span {
+        self.media_list.map_or(self.target_span(), |m| m.span)
+    }
+
+    /// The span to label when a rule is about the text, or the target if there is no text.
+    pub fn text_span(&self) -> Span {
+        self.text.map_or(self.target_span(), |t| t.span)
+    }
+
+    pub fn text_str(&self) -> &str {
+        self.text.map_or("", |t| t.value.as_str())
+    }
+
+    /// Whether every media entry was probed (rules about media kinds are only sound then).
+    pub fn media_known(&self) -> bool {
+        self.media.iter().all(|m| m.info.is_some())
+    }
+
+    pub fn videos(&self) -> usize {
+        self.media
+            .iter()
+            .filter(|m| m.info.is_some_and(MediaInfo::is_video))
+            .count()
+    }
+
+    pub fn images(&self) -> usize {
+        self.media
+            .iter()
+            .filter(|m| m.info.is_some_and(|i| !i.is_video()))
+            .count()
+    }
+}
+
+/// The result of checking a calendar.
+pub struct Checked {
+    pub diagnostics: Diagnostics,
+    /// Indexes (into `calendar.posts`) of posts with at least one error.
+    pub invalid_posts: HashSet<usize>,
+}
+
+/// Runs every rule over a loaded calendar. `load_diagnostics` are those of loading (they count
+/// towards which posts are invalid).
+pub fn check(
+    calendar: &Calendar,
+    load_diagnostics: Diagnostics,
+    catalog: &mut MediaCatalog,
+) -> Checked {
+    let mut diags = load_diagnostics;
+    calendar::check(calendar, &mut diags);
+    // Resolve and probe every file first (once each), so rules then read the catalog freely.
+    // A post-level media entry is shared by its targets: report its problems once.
+    let mut resolved: HashSet<Span> = HashSet::new();
+    for post in &calendar.posts {
+        for target in &post.targets {
+            for reference in target
+                .media(post)
+                .map(|m| m.value.as_slice())
+                .unwrap_or_default()
+            {
+                if resolved.insert(reference.span) {
+                    catalog.resolve(calendar, reference, &mut diags);
+                }
+            }
+            if let TargetOptions::Instagram(o) = &target.options
+                && let Some(cover) = &o.cover
+            {
+                catalog.resolve_path(calendar, cover, &mut diags);
+            }
+        }
+    }
+    for post in &calendar.posts {
+        for target in &post.targets {
+            let media_list = target.media(post);
+            let media = media_list
+                .map(|m| {
+                    m.value
+                        .iter()
+                        .map(|reference| MediaItem {
+                            reference,
+                            info: catalog.get(reference),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let cx = TargetCtx {
+                post,
+                target,
+                account: calendar
+                    .config
+                    .as_ref()
+                    .and_then(|c| c.account(target.platform, &target.account)),
+                text: target.text(post),
+                media_list,
+                media,
+                catalog,
+            };
+            match &target.options {
+                TargetOptions::Instagram(o) => instagram::check(&cx, o, &mut diags),
+                TargetOptions::Tiktok(o) => tiktok::check(&cx, o, &mut diags),
+                TargetOptions::Threads(o) => threads::check(&cx, o, &mut diags),
+                TargetOptions::Facebook(o) => facebook::check(&cx, o, &mut diags),
+            }
+        }
+    }
+    let invalid_posts = invalid_posts(calendar, &diags);
+    Checked {
+        diagnostics: diags,
+        invalid_posts,
+    }
+}
+
+/// Posts whose document contains the span of an error.
+fn invalid_posts(calendar: &Calendar, diags: &Diagnostics) -> HashSet<usize> {
+    let error_spans: Vec<Span> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .filter_map(|d| d.span())
+        .collect();
+    calendar
+        .posts
+        .iter()
+        .enumerate()
+        .filter(|(_, post)| {
+            let doc = post.origin.span;
+            error_spans
+                .iter()
+                .any(|s| s.source == doc.source && s.start >= doc.start && s.start < doc.end())
+        })
+        .map(|(i, _)| i)
+        .collect()
+}

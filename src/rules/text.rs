@@ -1,0 +1,1 @@
+//! Counting text the way each platform does (in progress).
