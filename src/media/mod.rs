@@ -6,8 +6,9 @@
 //! video costs a few kilobytes of reads.
 
 pub mod probe;
+pub mod synth;
 
-pub use probe::{ProbeError, probe_bytes, probe_file};
+pub use probe::{ProbeError, probe_bytes, probe_file, probe_reader};
 
 use serde::Serialize;
 
@@ -48,6 +49,22 @@ impl MediaFormat {
     pub fn is_video(self) -> bool {
         matches!(self, Self::Mp4 | Self::Mov | Self::Webm)
     }
+
+    /// The media type to serve or upload the file as (`Content-Type`).
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Mpo => "image/mpo",
+            Self::Png => "image/png",
+            Self::Webp => "image/webp",
+            Self::Gif => "image/gif",
+            Self::Heif => "image/heif",
+            Self::Tiff => "image/tiff",
+            Self::Mp4 => "video/mp4",
+            Self::Mov => "video/quicktime",
+            Self::Webm => "video/webm",
+        }
+    }
 }
 
 /// A video codec, from the sample description (`stsd`) of the video track.
@@ -78,6 +95,10 @@ pub struct ImageInfo {
     pub width: u32,
     /// Height as displayed, after EXIF orientation.
     pub height: u32,
+    /// The EXIF orientation (1–8) that `width` and `height` already account for; 1 when the
+    /// file has none (or is not a JPEG/TIFF/HEIF). 5–8 mean the stored pixels are a quarter
+    /// turn off, so a tool that ignores EXIF (or strips it when converting) shows them sideways.
+    pub orientation: u8,
 }
 
 /// What postcal knows of a video from its container metadata.
@@ -85,8 +106,13 @@ pub struct ImageInfo {
 pub struct VideoInfo {
     /// `None` when the file has no video track.
     pub codec: Option<VideoCodec>,
+    /// Width as displayed, i.e. after the track's rotation; 0 without a video track.
     pub width: u32,
+    /// Height as displayed, after the track's rotation.
     pub height: u32,
+    /// Clockwise rotation in degrees (0, 90, 180 or 270) that players apply, from the video
+    /// track's matrix (phones record portrait video this way); `width`/`height` include it.
+    pub rotation: u16,
     pub duration_ms: u64,
     /// Average frame rate (samples / duration of the video track); `None` if unknown.
     pub frame_rate: Option<f64>,
