@@ -111,9 +111,19 @@ fn scaffold(tz_name: &str, tz: chrono_tz::Tz) -> miette::Result<Vec<(String, Vec
         ("posts/welcome.yaml".into(), welcome.into_bytes()),
         ("posts/first-photo.yaml".into(), photo.into_bytes()),
         ("media/welcome.jpg".into(), example_jpeg()?),
-        (format!("schemas/{}", Which::Post.file_name()), schema::render(Which::Post).into_bytes()),
-        (format!("schemas/{}", Which::Config.file_name()), schema::render(Which::Config).into_bytes()),
-        (".gitignore".into(), b"# postcal's state (sled database, staged media): never commit it.\n.postcal/\n".to_vec()),
+        (
+            format!("schemas/{}", Which::Post.file_name()),
+            schema::render(Which::Post).into_bytes(),
+        ),
+        (
+            format!("schemas/{}", Which::Config.file_name()),
+            schema::render(Which::Config).into_bytes(),
+        ),
+        (
+            ".gitignore".into(),
+            b"# postcal's state (sled database, staged media): never commit it.\n.postcal/\n"
+                .to_vec(),
+        ),
     ])
 }
 
@@ -133,4 +143,3 @@ fn example_jpeg() -> miette::Result<Vec<u8>> {
         .wrap_err("cannot encode the example image")?;
     Ok(out)
 }
-

@@ -469,7 +469,7 @@ fn is_manifest_name(name: &str) -> bool {
 }
 
 /// 52428800 -> "52,428,800".
-fn group(n: u64) -> String {
+pub(crate) fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

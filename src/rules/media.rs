@@ -1,7 +1,8 @@
 //! Resolving media paths and probing the files, each file once however many posts use it.
 //!
 //! Codes: `media::path-escapes-root`, `media::not-found`, `media::not-a-file`,
-//! `media::unreadable`, `media::unrecognized`, `media::extension-mismatch` (warning).
+//! `media::unreadable`, `media::unrecognized`, `media::no-video-track`,
+//! `media::extension-mismatch` (warning).
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -20,10 +21,14 @@ enum Entry {
 #[derive(Debug, Clone)]
 enum Problem {
     Escapes(&'static str),
-    NotFound { suggestion: Option<String> },
+    NotFound {
+        suggestion: Option<String>,
+    },
     NotAFile,
     Unreadable(String),
     Unrecognized(String),
+    /// A video container without a video track (an audio-only MP4): no platform takes it.
+    NoVideoTrack,
 }
 
 /// Probed media by normalised path (relative to the calendar root).
@@ -138,6 +143,9 @@ impl MediaCatalog {
         }
         self.probes += 1;
         match probe_file(&full) {
+            Ok(info) if info.video().is_some_and(|v| v.codec.is_none()) => {
+                Entry::Failed(Problem::NoVideoTrack)
+            }
             Ok(info) => Entry::Probed(info),
             Err(ProbeError::Io(e)) => Entry::Failed(Problem::Unreadable(e.to_string())),
             Err(e) => Entry::Failed(Problem::Unrecognized(e.to_string())),
@@ -214,6 +222,12 @@ fn problem_diagnostic(written: &str, problem: &Problem, reference: &MediaRef) ->
         )
         .at(span, "not a usable image or video")
         .help("use a JPEG, PNG or WebP image, or an MP4/MOV video"),
+        Problem::NoVideoTrack => Diagnostic::error(
+            "media::no-video-track",
+            format!("media file `{written}` is a video container with no video track"),
+        )
+        .at(span, "no video track")
+        .help("export the video again with its picture; for audio alone, no platform here accepts it"),
     }
 }
 

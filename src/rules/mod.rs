@@ -10,10 +10,27 @@
 //! - All problems are collected; no rule stops the others.
 //! - Rules never touch the network and never decode media (headers only, through
 //!   [`crate::media::probe_file`]).
+//!
+//! # Severity
+//! - **Error**: the platform will refuse the post, or postcal cannot publish it as written
+//!   (an option the platform does not have for this kind of post). A post with an error is
+//!   never published.
+//! - **Warning**: the post publishes, but not exactly as written: postcal fixes it itself
+//!   (PNG converted to JPEG), the platform silently ignores part of it (a caption on an
+//!   Instagram story), or the limit broken is only known from third-party or outdated sources
+//!   ([`limits::Limit::unverified`]), so the platform may well accept it.
+//!
+//! Where sources disagree on a limit that certainly exists, the most permissive figure is the
+//! error and a stricter unverified one is a warning (see each platform's table).
+//!
+//! # Codes
+//! Stable kebab-case `area::what` (`instagram::caption-too-long`): tools match on them. Every
+//! code has a failing fixture under `tests/fixtures/` (a test checks it).
 
 pub mod calendar;
 pub mod facebook;
 pub mod instagram;
+pub mod limits;
 pub mod media;
 pub mod text;
 pub mod threads;
@@ -68,6 +85,28 @@ impl<'a> TargetCtx<'a> {
 
     pub fn text_str(&self) -> &str {
         self.text.map_or("", |t| t.value.as_str())
+    }
+
+    /// `instagram/acme`, as written.
+    pub fn key(&self) -> &str {
+        &self.target.key.value
+    }
+
+    /// Help for text that is too long: shorten it, or, when the text is the post's, give this
+    /// target its own.
+    pub fn shorten_help(&self) -> String {
+        if self.target.options.text().is_some() {
+            "shorten it".to_owned()
+        } else {
+            format!("shorten it, or give {} its own shorter `text`", self.key())
+        }
+    }
+
+    /// The media entries that were probed, with what probing found.
+    pub fn probed(&self) -> impl Iterator<Item = (&MediaItem<'a>, &'a MediaInfo)> {
+        self.media
+            .iter()
+            .filter_map(|m| m.info.map(|info| (m, info)))
     }
 
     /// Whether every media entry was probed (rules about media kinds are only sound then).

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::keyword_enum;
 use crate::manifest::post::MediaRef;
-use crate::yaml::{Cx, Fields, Sp};
+use crate::yaml::{Cx, Fields, FromNode, Sp};
 
 keyword_enum! {
     /// Who can see the TikTok post. TikTok requires the creator to choose; there is no default.
@@ -65,12 +65,20 @@ pub struct TiktokOptions {
     /// The content is AI-generated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_generated: Option<Sp<bool>>,
+    /// `privacy` was written but could not be read (already reported): rules must not also
+    /// call it missing.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub privacy_unreadable: bool,
 }
 
 impl TiktokOptions {
     pub(super) fn read(f: &mut Fields, cx: &mut Cx) -> Self {
+        let privacy_node = f.get("privacy");
+        let privacy = privacy_node.and_then(|node| Sp::from_node(node, cx));
         Self {
-            privacy: f.optional("privacy", cx),
+            privacy_unreadable: privacy_node.is_some() && privacy.is_none(),
+            privacy,
             text: f.optional("text", cx),
             media: MediaRef::read_field(f, cx),
             title: f.optional("title", cx),
