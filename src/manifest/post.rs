@@ -143,7 +143,14 @@ impl MediaRef {
     pub fn read_field(f: &mut Fields, cx: &mut Cx) -> Option<Sp<Vec<MediaRef>>> {
         let node = f.get("media")?;
         let span = cx.span(node);
-        Self::read_list(node, cx).map(|list| Sp::new(list, span))
+        // The parser's span of a sequence may cover only its first character: extend it over
+        // the last entry so labels on "the media list" underline all of it.
+        Self::read_list(node, cx).map(|list| {
+            let end = list
+                .last()
+                .map_or(span.end(), |m| m.span.end().max(span.end()));
+            Sp::new(list, Span::new(span.source, span.start, end - span.start))
+        })
     }
 
     /// A list of media: each item either a path or `{file, alt}`.

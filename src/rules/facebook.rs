@@ -14,7 +14,7 @@
 //!   not give: postcal checks only that a post has one video and no photos with it.
 
 use super::TargetCtx;
-use super::limits::{Limit, MIB, n, size};
+use super::limits::{Limit, MIB, n, plural, size};
 use super::text::{chars, is_http_url};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::manifest::FacebookOptions;
@@ -115,10 +115,19 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) {
         diags.push(
             Diagnostic::error(
                 "facebook::mixed-media",
-                format!("{} mixes {videos} video(s) and {photos} photo(s); postcal publishes a Facebook post as photos or as one video", cx.key()),
+                format!(
+                    "{} mixes {} and {}; postcal publishes a Facebook post as photos or as one \
+                     video",
+                    cx.key(),
+                    plural(videos, "video"),
+                    plural(photos, "photo")
+                ),
             )
             .at(cx.media_span(), "videos and photos together")
-            .help(format!("give {} its own `media` with only the photos or only the video", cx.key())),
+            .help(format!(
+                "give {} its own `media` with only the photos or only the video",
+                cx.key()
+            )),
         );
     } else if videos > 1 {
         diags.push(

@@ -119,7 +119,7 @@ const VIDEO: VideoLimits = VideoLimits {
     )),
 };
 const CAROUSEL_VIDEO_SOURCE: &str =
-    "platform-rules §1.3, fbsamples/reels_publishing_apis README (2022)";
+    "Meta's 2022 VIDEO spec in the fbsamples/reels_publishing_apis README (platform-rules §1.3)";
 
 pub const LIMITS: Limits = Limits {
     caption: Limit::official(2_200, "instagram::caption-too-long", "§1.2 IG-MEDIA"),
@@ -276,6 +276,15 @@ pub fn kind(cx: &TargetCtx, options: &InstagramOptions) -> Option<InstagramKind>
     }
 }
 
+/// What one post of a single-media kind takes, for messages.
+fn takes(kind: InstagramKind) -> &'static str {
+    match kind {
+        InstagramKind::Feed => "one image",
+        InstagramKind::Reel => "one video",
+        InstagramKind::Story | InstagramKind::Carousel => "one image or video",
+    }
+}
+
 /// "a reel", for messages.
 fn describe(kind: InstagramKind) -> &'static str {
     match kind {
@@ -380,8 +389,9 @@ fn check_count(
             Diagnostic::error(
                 "instagram::media-count",
                 format!(
-                    "{} takes exactly one image or video; {} has {count}",
+                    "{} takes exactly {}; {} has {count} media",
                     describe(kind),
+                    takes(kind),
                     cx.key()
                 ),
             )
@@ -461,6 +471,15 @@ fn check_collaborators(cx: &TargetCtx, options: &InstagramOptions, diags: &mut D
         return;
     };
     let limit = &LIMITS.collaborators;
+    // The parser's span of a sequence may be its first character: cover every name.
+    let span = match (list.value.first(), list.value.last()) {
+        (Some(first), Some(last)) => Span::new(
+            first.span.source,
+            first.span.start,
+            last.span.end() - first.span.start,
+        ),
+        _ => list.span,
+    };
     if list.value.len() > limit.value {
         diags.push(limit.report(
             format!(
@@ -469,7 +488,7 @@ fn check_collaborators(cx: &TargetCtx, options: &InstagramOptions, diags: &mut D
                 list.value.len(),
                 limit.value
             ),
-            list.span,
+            span,
             format!("{} collaborators", list.value.len()),
             format!("invite at most {}", limit.value),
         ));

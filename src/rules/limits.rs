@@ -21,6 +21,8 @@ pub const GIB: u64 = 1024 * MIB;
 pub struct Limit<T> {
     pub value: T,
     pub code: &'static str,
+    /// platform-rules.md section and source key; for unverified limits, written for users
+    /// ("Mixpost's cap (platform-rules §3)"), as warnings quote it.
     pub source: &'static str,
     pub strength: Strength,
 }
@@ -93,8 +95,7 @@ impl<T> Limit<T> {
             Strength::Official => Diagnostic::error(self.code, message),
             Strength::Unverified => {
                 help.push_str(&format!(
-                    " (this limit is from {}, not from the platform's current documentation, \
-                     so the post may publish anyway)",
+                    " (this limit is only known from {}, so the post may publish anyway)",
                     self.source
                 ));
                 Diagnostic::warning(self.code, message)
@@ -290,7 +291,11 @@ pub fn check_video(limits: &VideoLimits, item: &MediaItem, diags: &mut Diagnosti
             "re-encode it as MP4 (H.264 video, AAC audio), e.g. `ffmpeg -i in.webm -c:v libx264 -c:a aac -movflags +faststart out.mp4`",
         ));
     }
-    if let (Some(c), Some(codec)) = (&limits.codecs, &video.codec)
+    // A refused container is re-encoded anyway: its codec is not worth a second error.
+    let format_ok = limits
+        .formats
+        .is_none_or(|f| f.value.contains(&info.format));
+    if let (true, Some(c), Some(codec)) = (format_ok, &limits.codecs, &video.codec)
         && !c.value.contains(codec)
     {
         diags.push(c.report(
@@ -498,6 +503,15 @@ fn check_video_structure(
 /// A count for messages: `2,200`.
 pub fn n(value: usize) -> String {
     group(value as u64)
+}
+
+/// `1 photo`, `3 photos`.
+pub fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", n(count))
+    }
 }
 
 /// `JPEG`, `JPEG or PNG`, `MP4, QuickTime MOV or WebM`.

@@ -14,7 +14,7 @@
 //! photos does not say how it applies to other shapes: both are warnings.
 
 use super::limits::{
-    GIB, ImageLimits, Limit, MIB, VideoLimits, check_image, check_video, duration, n,
+    GIB, ImageLimits, Limit, MIB, VideoLimits, check_image, check_video, duration, n, plural,
 };
 use super::{MediaItem, TargetCtx};
 use crate::diag::{Diagnostic, Diagnostics, Span};
@@ -56,7 +56,7 @@ pub const LIMITS: Limits = Limits {
         min_ms: Some(Limit::unverified(
             3_000,
             "tiktok::video-too-short",
-            "§2.4 (client code)",
+            "third-party clients (platform-rules §2.4)",
         )),
         // Per account: see `max_video_ms`.
         max_ms: None,
@@ -225,10 +225,18 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) -> Option<Kind> {
         diags.push(
             Diagnostic::error(
                 "tiktok::mixed-media",
-                format!("{} mixes {videos} video(s) and {photos} photo(s); a TikTok post is one video or photos only", cx.key()),
+                format!(
+                    "{} mixes {} and {}; a TikTok post is one video or photos only",
+                    cx.key(),
+                    plural(videos, "video"),
+                    plural(photos, "photo")
+                ),
             )
             .at(cx.media_span(), "videos and photos together")
-            .help(format!("give {} its own `media` with only the video or only the photos", cx.key())),
+            .help(format!(
+                "give {} its own `media` with only the video or only the photos",
+                cx.key()
+            )),
         );
         return None;
     }
@@ -418,9 +426,10 @@ fn check_options(cx: &TargetCtx, o: &TiktokOptions, kind: Kind, diags: &mut Diag
                 Diagnostic::error(
                     "tiktok::cover-index",
                     format!(
-                        "`photo_cover_index` is {} but {} has {count} photo(s) (indexes 0 to {})",
+                        "`photo_cover_index` is {} but {} has {} (indexes 0 to {})",
                         index.value,
                         cx.key(),
+                        plural(count, "photo"),
                         count - 1
                     ),
                 )

@@ -1,0 +1,10 @@
+//! `postcal validate` end to end: fixtures under `tests/fixtures/`, rendered diagnostics
+//! snapshot-tested (human with colour off, and JSON), and the check that every diagnostic code
+//! the source can emit has a failing fixture.
+
+mod facebook;
+mod fixture_media;
+mod instagram;
+mod large_media;
+mod threads;
+mod tiktok;
