@@ -215,7 +215,7 @@ fn problem_diagnostic(written: &str, problem: &Problem, reference: &MediaRef) ->
             .help("name an image or video file"),
         Problem::Unreadable(e) => Diagnostic::error("media::unreadable", format!("cannot read media file `{written}`: {e}"))
             .at(span, "unreadable")
-            .help("check the file's permissions"),
+            .help("check the path, and the permissions of the file and its directories"),
         Problem::Unrecognized(e) => Diagnostic::error(
             "media::unrecognized",
             format!("media file `{written}` is not an image or video postcal can read: {e}"),

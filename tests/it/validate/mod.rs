@@ -2,9 +2,13 @@
 //! snapshot-tested (human with colour off, and JSON), and the check that every diagnostic code
 //! the source can emit has a failing fixture.
 
+mod calendar;
+mod coverage;
 mod facebook;
 mod fixture_media;
 mod instagram;
 mod large_media;
+mod many_problems;
+mod robustness;
 mod threads;
 mod tiktok;
