@@ -366,4 +366,6 @@ impl Input<'_> {
 }
 
 #[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
 mod tests;
