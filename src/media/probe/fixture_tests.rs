@@ -3,10 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::limits_tests::bytes_read_probing;
 use super::*;
 use crate::media::{AudioCodec, AudioInfo, VideoCodec, VideoInfo};
 
-fn fixture(name: &str) -> PathBuf {
+pub(super) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/media")
         .join(name)
@@ -42,33 +43,9 @@ fn real_images_probe_as_made() {
 #[test]
 fn a_jpeg_with_a_big_exif_thumbnail_costs_only_headers() {
     // orientation-6.jpg carries a 10 KB Exif thumbnail in its APP1 segment.
-    let file = std::fs::File::open(fixture("orientation-6.jpg")).expect("fixture");
-    let mut counted = CountingReader {
-        inner: file,
-        bytes: 0,
-    };
-    let info = probe_reader(&mut counted).expect("probe");
+    let (info, read) = bytes_read_probing(&fixture("orientation-6.jpg"));
     assert!(info.size_bytes > 10_000);
-    assert!(counted.bytes < 512, "read {} bytes", counted.bytes);
-}
-
-struct CountingReader<R> {
-    inner: R,
-    bytes: u64,
-}
-
-impl<R: std::io::Read> std::io::Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: std::io::Seek> std::io::Seek for CountingReader<R> {
-    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(pos)
-    }
+    assert!(read < 512, "read {read} bytes");
 }
 
 fn aac(sample_rate: u32, channels: u16) -> Option<AudioInfo> {

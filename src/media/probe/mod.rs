@@ -368,4 +368,6 @@ impl Input<'_> {
 #[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
 mod tests;
