@@ -151,10 +151,11 @@ mod tests {
     fn decode(bytes: &[u8]) -> ((u32, u32), [u8; 3]) {
         let reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format();
         let picture = reader
-            .and_then(|r| Ok(r.decode()))
-            .ok()
-            .and_then(Result::ok);
-        let picture = picture.unwrap_or_else(|| panic!("undecodable")).to_rgb8();
+            .map_err(image::ImageError::IoError)
+            .and_then(|r| r.decode());
+        let picture = picture
+            .unwrap_or_else(|e| panic!("undecodable: {e}"))
+            .to_rgb8();
         let corner = picture
             .get_pixel(picture.width() - 1, picture.height() - 1)
             .0;
