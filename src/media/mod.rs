@@ -3,7 +3,9 @@
 //! [`probe`] reads only what it needs: image headers (dimensions, EXIF orientation) and the MP4/MOV
 //! box structure (`moov` metadata: codecs, duration, frame rate, dimensions; whether `moov`
 //! precedes `mdat`). It never decodes pixels or frames, so probing a 4000×3000 JPEG or a 300 MB
-//! video costs a few kilobytes of reads.
+//! video costs a few kilobytes of reads (plus the `moov` box, which holds the sample tables).
+//!
+//! [`synth`] builds small valid media in memory for tests, examples and benchmarks.
 
 pub mod probe;
 pub mod synth;
@@ -113,19 +115,28 @@ pub struct VideoInfo {
     /// Clockwise rotation in degrees (0, 90, 180 or 270) that players apply, from the video
     /// track's matrix (phones record portrait video this way); `width`/`height` include it.
     pub rotation: u16,
+    /// The movie's duration (`mvhd`; the longest track, so AAC priming can add ~20 ms).
     pub duration_ms: u64,
     /// Average frame rate (samples / duration of the video track); `None` if unknown.
     pub frame_rate: Option<f64>,
     pub audio: Option<AudioInfo>,
     /// Whether the `moov` box comes before `mdat` ("fast start"); Instagram and Threads require it.
+    /// For WebM: whether the track list comes before the first cluster.
     pub moov_before_mdat: bool,
-    /// Whether any track carries an edit list (`elst`); Instagram and Threads refuse them.
+    /// Whether any track carries an edit list (`elst` with at least one entry); Instagram and
+    /// Threads refuse them. ffmpeg writes one by default (even a no-op one); `-use_editlist 0`
+    /// leaves it out. Always false for WebM.
     pub has_edit_list: bool,
 }
 
+/// The first audio track. For AAC in MP4/MOV, `channels` comes from the decoder config
+/// (`esds`), since ISO files write a placeholder 2 in the sample entry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AudioInfo {
+    /// `Aac` for `mp4a` with an AAC (or unstated) object type; MP3 in `mp4a` is `Other("mp3")`;
+    /// other four-ccs (`Opus`, `ac-3`) and Matroska codec ids (`A_OPUS`) as written.
     pub codec: AudioCodec,
+    /// Hz, from the sample entry, else the track's timescale.
     pub sample_rate: u32,
     pub channels: u16,
 }

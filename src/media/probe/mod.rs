@@ -366,4 +366,8 @@ impl Input<'_> {
 }
 
 #[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
+mod limits_tests;
+#[cfg(test)]
 mod tests;

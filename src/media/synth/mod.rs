@@ -1,9 +1,12 @@
 //! Media generators for tests, examples and benchmarks: small, valid files built in memory.
 //!
-//! Images are one flat colour, so they compress to almost nothing whatever their size; videos
-//! are hand-assembled MP4/MOV containers whose samples are a few placeholder bytes each, so a
-//! 15-minute 60 fps "video" is a few hundred kilobytes. The container structure is complete and
-//! valid; the samples do not decode to pictures.
+//! Images are one flat colour, so they compress to almost nothing whatever their size. JPEGs
+//! are written directly (a 4000×3000 one is 140 KB and takes a millisecond); PNG and WebP go
+//! through the `image` crate's encoders, which take seconds for tens of megapixels in a debug
+//! build, so keep those small. GIF and HEIC are hand-assembled headers around a placeholder
+//! picture. Videos are hand-assembled MP4/MOV containers whose samples are a few placeholder
+//! bytes each, so a 15-minute 60 fps "video" is a few hundred kilobytes: the container
+//! structure is complete and valid, the samples do not decode to pictures.
 //!
 //! ```
 //! use postcal::media::{probe_bytes, synth};
@@ -19,113 +22,21 @@
 //!
 //! Every function returns a complete file; nothing here reads or writes the file system.
 
+mod jpeg;
 mod mp4;
 
+pub use jpeg::{jpeg, jpeg_with_orientation, mpo};
 pub use mp4::{AudioSpec, VideoSpec, mp4};
 
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
 /// The colour of every generated picture: a calm blue.
-const COLOUR: [u8; 3] = [40, 90, 160];
+pub(crate) const COLOUR: [u8; 3] = [40, 90, 160];
 
 fn flat_rgb(width: u32, height: u32) -> Vec<u8> {
     COLOUR.repeat(width as usize * height as usize)
-}
-
-/// A baseline JPEG of `width`×`height` pixels, one flat colour.
-///
-/// # Panics
-/// If a side is 0 or above 65535 (a JPEG cannot hold it): callers pass constants.
-pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let mut out = Vec::new();
-    let encoder = JpegEncoder::new_with_quality(&mut out, 50);
-    let result = encoder.write_image(
-        &flat_rgb(width, height),
-        width,
-        height,
-        ExtendedColorType::Rgb8,
-    );
-    result.unwrap_or_else(|e| panic!("synth::jpeg({width}, {height}): {e}"));
-    out
-}
-
-/// A JPEG whose stored pixels are `width`×`height`, with an Exif block saying `orientation`
-/// (1–8). Orientations 5–8 are displayed as `height`×`width`.
-pub fn jpeg_with_orientation(width: u32, height: u32, orientation: u16) -> Vec<u8> {
-    // Exif APP1: a big-endian TIFF block with one IFD0 entry, Orientation (SHORT).
-    let mut tiff = Vec::from(*b"MM\0*");
-    tiff.extend(8u32.to_be_bytes()); // IFD0 right after the header
-    tiff.extend(1u16.to_be_bytes()); // one entry
-    tiff.extend(0x0112u16.to_be_bytes());
-    tiff.extend(3u16.to_be_bytes()); // SHORT
-    tiff.extend(1u32.to_be_bytes()); // count
-    tiff.extend(orientation.to_be_bytes());
-    tiff.extend([0, 0]); // value padding
-    tiff.extend(0u32.to_be_bytes()); // no next IFD
-    let mut payload = Vec::from(*b"Exif\0\0");
-    payload.extend(tiff);
-    insert_segment(&jpeg(width, height), 0xE1, &payload)
-}
-
-/// A multi-picture JPEG (MPO, as 3D cameras write): two `width`×`height` pictures, the first
-/// carrying an MPF APP2 segment that indexes both.
-pub fn mpo(width: u32, height: u32) -> Vec<u8> {
-    let (first, second) = (jpeg(width, height), jpeg(width, height));
-    // Segment = marker (2) + length (2) + "MPF\0" (4) + TIFF header (8) + IFD (2 + 3×12 + 4)
-    // + two 16-byte MP entries.
-    const SEGMENT_LEN: usize = 2 + 2 + 4 + 8 + 42 + 32;
-    // Offsets in MPF count from its TIFF header: after SOI (2), the segment header (4), "MPF\0".
-    const TIFF_AT: usize = 2 + 4 + 4;
-    let first_len = first.len() + SEGMENT_LEN;
-    let mut tiff = Vec::from(*b"MM\0*");
-    tiff.extend(8u32.to_be_bytes());
-    tiff.extend(3u16.to_be_bytes());
-    let entry = |tag: u16, kind: u16, count: u32, value: [u8; 4]| {
-        [
-            &tag.to_be_bytes()[..],
-            &kind.to_be_bytes(),
-            &count.to_be_bytes(),
-            &value,
-        ]
-        .concat()
-    };
-    tiff.extend(entry(0xB000, 7, 4, *b"0100")); // MPF version
-    tiff.extend(entry(0xB001, 4, 1, 2u32.to_be_bytes())); // number of images
-    tiff.extend(entry(0xB002, 7, 32, 50u32.to_be_bytes())); // MP entries, after the IFD
-    tiff.extend(0u32.to_be_bytes());
-    let mp_entry = |attributes: u32, size: usize, offset: usize| {
-        let (size, offset) = (size as u32, offset as u32);
-        [
-            &attributes.to_be_bytes()[..],
-            &size.to_be_bytes(),
-            &offset.to_be_bytes(),
-            &[0; 4],
-        ]
-        .concat()
-    };
-    tiff.extend(mp_entry(0x2003_0000, first_len, 0)); // representative baseline primary image
-    tiff.extend(mp_entry(0x0002_0002, second.len(), first_len - TIFF_AT)); // disparity image
-    let mut payload = Vec::from(*b"MPF\0");
-    payload.extend(tiff);
-    let mut out = insert_segment(&first, 0xE2, &payload);
-    debug_assert_eq!(out.len(), first_len);
-    out.extend(second);
-    out
-}
-
-/// Inserts an APPn segment right after a JPEG's SOI marker.
-fn insert_segment(jpeg: &[u8], marker: u8, payload: &[u8]) -> Vec<u8> {
-    let len = u16::try_from(payload.len() + 2).unwrap_or(u16::MAX);
-    let mut out = Vec::with_capacity(jpeg.len() + payload.len() + 4);
-    out.extend(&jpeg[..2]);
-    out.extend([0xFF, marker]);
-    out.extend(len.to_be_bytes());
-    out.extend(payload);
-    out.extend(&jpeg[2..]);
-    out
 }
 
 /// A PNG of `width`×`height` pixels, one flat colour.
@@ -155,7 +66,7 @@ pub fn webp(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// A GIF with a `width`×`height` logical screen holding a single one-pixel image (GIF readers
-/// fill the rest with the background), so the file is 38 bytes whatever the size.
+/// fill the rest with the background), so the file is 35 bytes whatever the size.
 pub fn gif(width: u16, height: u16) -> Vec<u8> {
     let mut out = Vec::from(*b"GIF89a");
     out.extend(width.to_le_bytes());
@@ -230,4 +141,62 @@ pub fn heic(width: u32, height: u32, quarter_turns_ccw: u8) -> Vec<u8> {
     };
     let data_at = (ftyp.len() + meta_of(0).len() + 8) as u32;
     [ftyp, meta_of(data_at), bx(b"mdat", &[0; 4])].concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes with the image crate (an independent reader) and returns size and a pixel.
+    fn decode(bytes: &[u8]) -> ((u32, u32), [u8; 3]) {
+        let reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format();
+        let picture = reader
+            .map_err(image::ImageError::IoError)
+            .and_then(|r| r.decode());
+        let picture = picture
+            .unwrap_or_else(|e| panic!("undecodable: {e}"))
+            .to_rgb8();
+        let corner = picture
+            .get_pixel(picture.width() - 1, picture.height() - 1)
+            .0;
+        (picture.dimensions(), corner)
+    }
+
+    #[test]
+    fn generated_images_decode_to_the_flat_colour() {
+        let cases = [
+            ("jpeg 1×1", jpeg(1, 1), (1, 1)),
+            ("jpeg 37×21", jpeg(37, 21), (37, 21)),
+            ("jpeg 640×480", jpeg(640, 480), (640, 480)),
+            (
+                "jpeg with orientation",
+                jpeg_with_orientation(64, 32, 6),
+                (64, 32),
+            ),
+            ("mpo (first picture)", mpo(24, 16), (24, 16)),
+            ("png", png(33, 17), (33, 17)),
+            ("webp", webp(33, 17), (33, 17)),
+        ];
+        for (name, bytes, size) in cases {
+            let (decoded, pixel) = decode(&bytes);
+            assert_eq!(decoded, size, "{name}");
+            // JPEG's colour conversion rounds; a few levels off is the same colour.
+            let close = pixel.iter().zip(COLOUR).all(|(&p, c)| p.abs_diff(c) <= 3);
+            assert!(close, "{name}: {pixel:?} is not {COLOUR:?}");
+        }
+    }
+
+    #[test]
+    fn big_pictures_stay_small_and_cheap() {
+        let started = std::time::Instant::now();
+        let photo = jpeg(4000, 3000);
+        assert!(photo.len() < 150_000, "{} bytes", photo.len());
+        assert!(
+            started.elapsed().as_millis() < 500,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(gif(4000, 3000).len(), 35);
+        assert!(heic(4032, 3024, 0).len() < 400);
+    }
 }

@@ -8,9 +8,11 @@
 //! track, which is far more work and memory than the few fields postcal needs. A small parser of
 //! exactly those fields is easier to keep panic-free on hostile input.
 
+mod audio;
+
 use super::bmff::{Be, BoxHeader, FourCc, children, find, fourcc_text, read_header};
 use super::{Input, MAX_MOOV_BYTES, ProbeError};
-use crate::media::{AudioCodec, AudioInfo, MediaDetails, VideoCodec, VideoInfo};
+use crate::media::{AudioInfo, MediaDetails, VideoCodec, VideoInfo};
 
 /// Real files have a handful of top-level boxes before `moov`; fragmented ones put it first.
 const MAX_TOP_LEVEL_BOXES: usize = 100_000;
@@ -328,24 +330,7 @@ impl Track<'_> {
 
     fn audio_info(&self) -> Option<AudioInfo> {
         let (code, body) = self.entry?;
-        let sound = parse_sound_entry(body);
-        let sample_rate = match sound.sample_rate {
-            0 => self.media_timescale,
-            rate => rate,
-        };
-        let codec = match &code {
-            b"mp4a" => match sound.object_type {
-                None | Some(0x40 | 0x66 | 0x67 | 0x68) => AudioCodec::Aac,
-                Some(0x69 | 0x6B) => AudioCodec::Other("mp3".into()),
-                Some(other) => AudioCodec::Other(format!("mp4a.{other:02X}")),
-            },
-            other => AudioCodec::Other(fourcc_text(*other).trim_end().to_string()),
-        };
-        Some(AudioInfo {
-            codec,
-            sample_rate,
-            channels: sound.channels,
-        })
+        Some(audio::audio_info(code, body, self.media_timescale))
     }
 }
 
@@ -358,96 +343,6 @@ fn video_codec(code: FourCc) -> VideoCodec {
         b"av01" => VideoCodec::Av1,
         other => VideoCodec::Other(fourcc_text(*other).trim_end().to_string()),
     }
-}
-
-#[derive(Debug, Default, PartialEq)]
-struct SoundEntry {
-    sample_rate: u32,
-    channels: u16,
-    /// MPEG-4 object type from `esds` (0x40 = AAC), when there is one.
-    object_type: Option<u8>,
-}
-
-/// An audio sample entry, in its ISO form or one of QuickTime's three sound-description versions.
-fn parse_sound_entry(body: &[u8]) -> SoundEntry {
-    let mut entry = SoundEntry::default();
-    let mut r = Be::new(body);
-    let Some(version) = r.skip(8).and_then(|()| r.u16()) else {
-        return entry;
-    };
-    let fixed = (|| {
-        r.skip(6)?; // revision, vendor
-        let channels = r.u16()?;
-        r.skip(6)?; // sample size, compression id, packet size
-        let rate = r.u32()? >> 16; // 16.16 fixed point
-        Some((channels, rate))
-    })();
-    let Some((channels, rate)) = fixed else {
-        return entry;
-    };
-    (entry.channels, entry.sample_rate) = (channels, rate);
-    let extensions_at = match version {
-        1 => 44,
-        2 => {
-            // QuickTime v2: a 64-bit float rate and a 32-bit channel count follow.
-            let mut v2 = Be::new(body.get(32..).unwrap_or_default());
-            if let (Some(rate), Some(channels)) = (v2.u64(), v2.u32()) {
-                let rate = f64::from_bits(rate);
-                if rate.is_finite() && rate >= 0.0 {
-                    entry.sample_rate = rate as u32;
-                }
-                entry.channels = u16::try_from(channels).unwrap_or(u16::MAX);
-            }
-            64
-        }
-        _ => 28,
-    };
-    let extensions = body.get(extensions_at..).unwrap_or_default();
-    // The decoder config sits in `esds`, or in QuickTime's `wave` wrapper around it.
-    let esds = find(extensions, b"esds").ok().flatten().or_else(|| {
-        let wave = find(extensions, b"wave").ok().flatten()?;
-        find(wave, b"esds").ok().flatten()
-    });
-    entry.object_type = esds.and_then(esds_object_type);
-    entry
-}
-
-/// The `objectTypeIndication` of the decoder config in an `esds` box.
-fn esds_object_type(esds: &[u8]) -> Option<u8> {
-    let mut r = Be::new(esds.get(4..)?);
-    let (tag, es) = descriptor(&mut r)?;
-    if tag != 0x03 {
-        return None;
-    }
-    let mut r = Be::new(es);
-    r.skip(2)?; // ES id
-    let flags = r.u8()?;
-    if flags & 0x80 != 0 {
-        r.skip(2)?; // depends-on ES id
-    }
-    if flags & 0x40 != 0 {
-        let url_len = r.u8()?;
-        r.skip(url_len.into())?;
-    }
-    if flags & 0x20 != 0 {
-        r.skip(2)?; // OCR ES id
-    }
-    let (tag, config) = descriptor(&mut r)?;
-    (tag == 0x04).then(|| config.first().copied()).flatten()
-}
-
-/// An MPEG-4 descriptor: a tag, then a length in up to four 7-bit groups.
-fn descriptor<'a>(r: &mut Be<'a>) -> Option<(u8, &'a [u8])> {
-    let tag = r.u8()?;
-    let mut len = 0usize;
-    for _ in 0..4 {
-        let b = r.u8()?;
-        len = (len << 7) | usize::from(b & 0x7F);
-        if b & 0x80 == 0 {
-            break;
-        }
-    }
-    Some((tag, r.take(len)?))
 }
 
 #[cfg(test)]
@@ -467,17 +362,6 @@ mod tests {
         for (matrix, want) in cases {
             assert_eq!(rotation(&matrix), want, "{matrix:?}");
         }
-    }
-
-    #[test]
-    fn esds_tells_aac_from_mp3() {
-        // version/flags, ES descriptor (tag 3) holding a decoder config (tag 4) of type 0x6B.
-        let mp3 = [0, 0, 0, 0, 3, 8, 0, 1, 0, 4, 3, 0x6B, 0x15, 0];
-        assert_eq!(esds_object_type(&mp3), Some(0x6B));
-        // Lengths written in the 4-byte form that some muxers use.
-        let aac = [0, 0, 0, 0, 3, 0x80, 0x80, 0x80, 6, 0, 1, 0, 4, 1, 0x40];
-        assert_eq!(esds_object_type(&aac), Some(0x40));
-        assert_eq!(esds_object_type(&[0, 0, 0, 0, 3, 50, 0]), None);
     }
 
     #[test]
