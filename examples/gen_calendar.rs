@@ -31,7 +31,9 @@ fn main() -> ExitCode {
             other => return usage(&format!("unexpected argument `{other}`")),
         }
     }
-    let Some(dir) = dir else { return usage("give the directory to create") };
+    let Some(dir) = dir else {
+        return usage("give the directory to create");
+    };
     match generate(&dir, posts, large_jpegs) {
         Ok(()) => {
             println!("wrote {posts} posts to {}", dir.display());
@@ -49,12 +51,19 @@ fn usage(problem: &str) -> ExitCode {
         eprintln!("error: {problem}");
     }
     eprintln!("usage: gen_calendar DIR [--posts N] [--large-jpegs]");
-    if problem.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(64) }
+    if problem.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(64)
+    }
 }
 
 fn generate(dir: &Path, posts: usize, large_jpegs: bool) -> std::io::Result<()> {
     if dir.join("postcal.yaml").exists() {
-        return Err(std::io::Error::other(format!("{} already holds a calendar", dir.display())));
+        return Err(std::io::Error::other(format!(
+            "{} already holds a calendar",
+            dir.display()
+        )));
     }
     std::fs::create_dir_all(dir.join("posts"))?;
     std::fs::create_dir_all(dir.join("media"))?;
@@ -72,8 +81,9 @@ fn generate(dir: &Path, posts: usize, large_jpegs: bool) -> std::io::Result<()> 
     }
     let start = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).unwrap_or_default();
     for i in 0..posts {
-        let day = start + chrono::Duration::days((i / 24) as i64);
-        let hour = i % 24;
+        // 16 posts a day between 06:00 and 21:00: never inside a DST gap or overlap.
+        let day = start + chrono::Duration::days((i / 16) as i64);
+        let hour = 6 + i % 16;
         let manifest = if large_jpegs {
             let media = dir.join(format!("media/photo-{i:05}.jpg"));
             if std::fs::hard_link(&source_jpeg, &media).is_err() {
@@ -86,7 +96,12 @@ fn generate(dir: &Path, posts: usize, large_jpegs: bool) -> std::io::Result<()> 
             )
         } else {
             let words = "calendar as code ".repeat(1 + i % 20);
-            let repeat = if i % 50 == 0 { "repeat: \"0 9 * * MON\"\nuntil: 2027-12-31 09:00\n" } else { "" };
+            let until = day + chrono::Duration::days(365);
+            let repeat = if i % 50 == 0 {
+                format!("repeat: \"0 9 * * MON\"\nuntil: {until} 09:00\n")
+            } else {
+                String::new()
+            };
             format!(
                 "id: post-{i:05}\nat: {day} {hour:02}:00\n{repeat}text: |\n  Post {i}: {words}#bench #post{}\n  https://example.com/{i}\n\
                  targets:\n  threads/bench: {{ topic_tag: bench }}\n  facebook/bench-page: {{}}\n",
@@ -98,15 +113,22 @@ fn generate(dir: &Path, posts: usize, large_jpegs: bool) -> std::io::Result<()> 
     Ok(())
 }
 
-/// A 4:3 JPEG with per-pixel noise, so it is as large as a real photo (several MB).
+/// A 4:3 JPEG with per-pixel noise, so it is as large as a real photo (a few MB).
 fn noisy_jpeg(width: u32, height: u32) -> std::io::Result<Vec<u8>> {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut pixels = Vec::with_capacity((width * height * 3) as usize);
-    for _ in 0..width * height {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        pixels.extend_from_slice(&state.to_le_bytes()[..3]);
+    for y in 0..height {
+        for x in 0..width {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let n = state.to_le_bytes();
+            // A gradient with mild sensor-like noise: about the size of a real 12 MP photo.
+            let base = [(x * 255 / width) as u8, (y * 255 / height) as u8, 128];
+            for c in 0..3 {
+                pixels.push(base[c].wrapping_add(n[c] & 0x0f));
+            }
+        }
     }
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)

@@ -58,13 +58,28 @@ mod tests {
     fn post_schema_explains_fields_and_platform_options() {
         let schema: serde_json::Value = serde_json::from_str(&render(Which::Post)).unwrap();
         let props = &schema["properties"];
-        assert!(props["at"]["description"].as_str().unwrap().contains("local time"));
-        assert_eq!(schema["required"], serde_json::json!(["id", "at", "targets"]));
+        assert!(
+            props["at"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("local time")
+        );
+        assert_eq!(
+            schema["required"],
+            serde_json::json!(["id", "at", "targets"])
+        );
         assert_eq!(schema["additionalProperties"], serde_json::json!(false));
         let patterns = &props["targets"]["patternProperties"];
-        assert!(patterns["^tiktok/[^/]+$"].to_string().contains("TiktokOptions"));
+        assert!(
+            patterns["^tiktok/[^/]+$"]
+                .to_string()
+                .contains("TiktokOptions")
+        );
         let privacy = &schema["$defs"]["TiktokPrivacy"];
-        assert!(privacy.to_string().contains("PUBLIC_TO_EVERYONE"), "{privacy}");
+        assert!(
+            privacy.to_string().contains("PUBLIC_TO_EVERYONE"),
+            "{privacy}"
+        );
     }
 
     /// Every key the hand-written readers accept is in the schema and the other way round, so
@@ -75,15 +90,39 @@ mod tests {
         let post: serde_json::Value = serde_json::from_str(&render(Which::Post)).unwrap();
         let defs = &post["$defs"];
         let cases = [
-            (&post, "post", "id: x\nat: 2026-12-01 09:00\ntargets: {facebook/a: {}}\n"),
-            (&defs["InstagramOptions"], "instagram options", "id: x\nat: 2026-12-01 09:00\ntargets: {instagram/a: {zz: 1}}\n"),
-            (&defs["TiktokOptions"], "tiktok options", "id: x\nat: 2026-12-01 09:00\ntargets: {tiktok/a: {zz: 1}}\n"),
-            (&defs["ThreadsOptions"], "threads options", "id: x\nat: 2026-12-01 09:00\ntargets: {threads/a: {zz: 1}}\n"),
-            (&defs["FacebookOptions"], "facebook options", "id: x\nat: 2026-12-01 09:00\ntargets: {facebook/a: {zz: 1}}\n"),
+            (
+                &post,
+                "post",
+                "id: x\nat: 2026-12-01 09:00\ntargets: {facebook/a: {}}\n",
+            ),
+            (
+                &defs["InstagramOptions"],
+                "instagram options",
+                "id: x\nat: 2026-12-01 09:00\ntargets: {instagram/a: {zz: 1}}\n",
+            ),
+            (
+                &defs["TiktokOptions"],
+                "tiktok options",
+                "id: x\nat: 2026-12-01 09:00\ntargets: {tiktok/a: {zz: 1}}\n",
+            ),
+            (
+                &defs["ThreadsOptions"],
+                "threads options",
+                "id: x\nat: 2026-12-01 09:00\ntargets: {threads/a: {zz: 1}}\n",
+            ),
+            (
+                &defs["FacebookOptions"],
+                "facebook options",
+                "id: x\nat: 2026-12-01 09:00\ntargets: {facebook/a: {zz: 1}}\n",
+            ),
         ];
         for (schema, what, yaml) in cases {
             // Ask the reader for an unknown field: its help lists every field it knows.
-            let text = if what == "post" { format!("{yaml}zz: 1\n") } else { yaml.to_owned() };
+            let text = if what == "post" {
+                format!("{yaml}zz: 1\n")
+            } else {
+                yaml.to_owned()
+            };
             let mut sources = SourceMap::new();
             let id = sources.add("t.yaml", text.as_str());
             let mut diags = Diagnostics::new();
@@ -101,11 +140,19 @@ mod tests {
                 .find(|d| d.code == "manifest::unknown-field")
                 .and_then(|d| d.help.clone())
                 .unwrap_or_default();
-            let mut reader: Vec<String> =
-                help.split('`').skip(1).step_by(2).map(str::to_owned).collect();
+            let mut reader: Vec<String> = help
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect();
             reader.sort();
-            let mut schema_keys: Vec<String> =
-                schema["properties"].as_object().unwrap().keys().cloned().collect();
+            let mut schema_keys: Vec<String> = schema["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
             schema_keys.sort();
             assert_eq!(reader, schema_keys, "{what}");
         }

@@ -111,9 +111,19 @@ fn scaffold(tz_name: &str, tz: chrono_tz::Tz) -> miette::Result<Vec<(String, Vec
         ("posts/welcome.yaml".into(), welcome.into_bytes()),
         ("posts/first-photo.yaml".into(), photo.into_bytes()),
         ("media/welcome.jpg".into(), example_jpeg()?),
-        (format!("schemas/{}", Which::Post.file_name()), schema::render(Which::Post).into_bytes()),
-        (format!("schemas/{}", Which::Config.file_name()), schema::render(Which::Config).into_bytes()),
-        (".gitignore".into(), b"# postcal's state (sled database, staged media): never commit it.\n.postcal/\n".to_vec()),
+        (
+            format!("schemas/{}", Which::Post.file_name()),
+            schema::render(Which::Post).into_bytes(),
+        ),
+        (
+            format!("schemas/{}", Which::Config.file_name()),
+            schema::render(Which::Config).into_bytes(),
+        ),
+        (
+            ".gitignore".into(),
+            b"# postcal's state (sled database, staged media): never commit it.\n.postcal/\n"
+                .to_vec(),
+        ),
     ])
 }
 
@@ -134,7 +144,6 @@ fn example_jpeg() -> miette::Result<Vec<u8>> {
     Ok(out)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +151,10 @@ mod tests {
     use crate::rules::{MediaCatalog, check};
 
     fn init(dir: &std::path::Path) -> miette::Result<Exit> {
-        run(Args { dir: dir.to_path_buf(), timezone: "Europe/Paris".into() })
+        run(Args {
+            dir: dir.to_path_buf(),
+            timezone: "Europe/Paris".into(),
+        })
     }
 
     #[test]
@@ -152,11 +164,17 @@ mod tests {
         assert_eq!(init(&dir).unwrap(), Exit::Clean);
         let (calendar, diags) = load(&dir, &LoadOptions::default()).unwrap();
         let checked = check(&calendar, diags, &mut MediaCatalog::new());
-        let problems: Vec<_> = checked.diagnostics.iter().map(|d| (d.code, d.message.clone())).collect();
+        let problems: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.message.clone()))
+            .collect();
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(calendar.posts.len(), 2);
         let manifest = std::fs::read_to_string(dir.join("posts/welcome.yaml")).unwrap();
-        assert!(manifest.starts_with("# yaml-language-server: $schema=../schemas/post.schema.json\n"));
+        assert!(
+            manifest.starts_with("# yaml-language-server: $schema=../schemas/post.schema.json\n")
+        );
         assert!(dir.join("schemas/post.schema.json").is_file());
     }
 
@@ -167,14 +185,24 @@ mod tests {
         std::fs::write(tmp.path().join("posts/welcome.yaml"), "mine").unwrap();
         let err = init(tmp.path()).unwrap_err();
         assert!(err.to_string().contains("posts/welcome.yaml"), "{err}");
-        assert_eq!(std::fs::read_to_string(tmp.path().join("posts/welcome.yaml")).unwrap(), "mine");
-        assert!(!tmp.path().join("postcal.yaml").exists(), "wrote files despite the conflict");
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("posts/welcome.yaml")).unwrap(),
+            "mine"
+        );
+        assert!(
+            !tmp.path().join("postcal.yaml").exists(),
+            "wrote files despite the conflict"
+        );
     }
 
     #[test]
     fn rejects_unknown_timezone() {
         let tmp = tempfile::tempdir().unwrap();
-        let err = run(Args { dir: tmp.path().into(), timezone: "Europe/Pariss".into() }).unwrap_err();
+        let err = run(Args {
+            dir: tmp.path().into(),
+            timezone: "Europe/Pariss".into(),
+        })
+        .unwrap_err();
         assert!(err.to_string().contains("IANA"), "{err}");
     }
 }
