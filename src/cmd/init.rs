@@ -143,3 +143,66 @@ fn example_jpeg() -> miette::Result<Vec<u8>> {
         .wrap_err("cannot encode the example image")?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{LoadOptions, load};
+    use crate::rules::{MediaCatalog, check};
+
+    fn init(dir: &std::path::Path) -> miette::Result<Exit> {
+        run(Args {
+            dir: dir.to_path_buf(),
+            timezone: "Europe/Paris".into(),
+        })
+    }
+
+    #[test]
+    fn scaffolded_calendar_validates_clean() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("cal");
+        assert_eq!(init(&dir).unwrap(), Exit::Clean);
+        let (calendar, diags) = load(&dir, &LoadOptions::default()).unwrap();
+        let checked = check(&calendar, diags, &mut MediaCatalog::new());
+        let problems: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.message.clone()))
+            .collect();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(calendar.posts.len(), 2);
+        let manifest = std::fs::read_to_string(dir.join("posts/welcome.yaml")).unwrap();
+        assert!(
+            manifest.starts_with("# yaml-language-server: $schema=../schemas/post.schema.json\n")
+        );
+        assert!(dir.join("schemas/post.schema.json").is_file());
+    }
+
+    #[test]
+    fn refuses_to_overwrite_anything() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("posts")).unwrap();
+        std::fs::write(tmp.path().join("posts/welcome.yaml"), "mine").unwrap();
+        let err = init(tmp.path()).unwrap_err();
+        assert!(err.to_string().contains("posts/welcome.yaml"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("posts/welcome.yaml")).unwrap(),
+            "mine"
+        );
+        assert!(
+            !tmp.path().join("postcal.yaml").exists(),
+            "wrote files despite the conflict"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_timezone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let err = run(Args {
+            dir: tmp.path().into(),
+            timezone: "Europe/Pariss".into(),
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("IANA"), "{err}");
+    }
+}
