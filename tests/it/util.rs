@@ -93,7 +93,12 @@ pub fn validate_in(dir: &Path, calendar: &str) -> Validated {
 
 /// Validates `tests/fixtures/<case>` from the repository root.
 pub fn validate_fixture(case: &str) -> Validated {
-    validate_in(repo_root(), &format!("tests/fixtures/{case}"))
+    validate_fixture_path(&format!("tests/fixtures/{case}"))
+}
+
+/// Validates a calendar given relative to the repository root, from there.
+pub fn validate_fixture_path(path: &str) -> Validated {
+    validate_in(repo_root(), path)
 }
 
 impl Validated {

@@ -4,6 +4,7 @@
 
 mod calendar;
 mod coverage;
+mod example;
 mod facebook;
 mod fixture_media;
 mod instagram;
