@@ -1,0 +1,209 @@
+//! Every Instagram number postcal checks: one table ([`LIMITS`]), each row with its
+//! platform-rules.md section and source key.
+
+use crate::media::MediaFormat::{self, Jpeg, Mov, Mp4, Png, Webp};
+use crate::media::VideoCodec::{H264, Hevc};
+use crate::rules::limits::{Aspect, ImageLimits, Limit, MIB, VideoLimits};
+
+/// Every Instagram number postcal checks, with its source.
+pub struct Limits {
+    pub caption: Limit<usize>,
+    pub hashtags: Limit<usize>,
+    pub mentions: Limit<usize>,
+    pub alt_text: Limit<usize>,
+    pub collaborators: Limit<usize>,
+    /// Fewest and most media in a carousel.
+    pub carousel: Limit<(usize, usize)>,
+    /// Feed and carousel images.
+    pub feed_image: ImageLimits,
+    pub story_image: ImageLimits,
+    pub reel: VideoLimits,
+    pub story_video: VideoLimits,
+    pub carousel_video: VideoLimits,
+    /// The reel `cover` image.
+    pub cover: ImageLimits,
+}
+
+const IMAGE_FORMATS: Limit<&[MediaFormat]> =
+    Limit::official(&[Jpeg], "instagram::image-format", "§1.3 IG-MEDIA");
+const IMAGE_CONVERTED: Option<Limit<&[MediaFormat]>> = Some(Limit::official(
+    &[Png, Webp],
+    "instagram::image-converted",
+    "§1.3 IG-MEDIA, §9.3",
+));
+const IMAGE_BYTES: Option<Limit<u64>> = Some(Limit::official(
+    8 * MIB,
+    "instagram::image-too-large",
+    "§1.3 IG-MEDIA, IG-ERR 2207004",
+));
+/// Rules every Instagram video spec shares (reels, stories, the older carousel `VIDEO`).
+const VIDEO: VideoLimits = VideoLimits {
+    what: "Instagram videos",
+    formats: Some(Limit::official(
+        &[Mp4, Mov],
+        "instagram::video-format",
+        "§1.3 IG-MEDIA",
+    )),
+    codecs: Some(Limit::official(
+        &[H264, Hevc],
+        "instagram::video-codec",
+        "§1.3 IG-MEDIA",
+    )),
+    min_ms: Some(Limit::official(
+        3_000,
+        "instagram::video-duration",
+        "§1.3 IG-MEDIA",
+    )),
+    max_ms: Some(Limit::official(
+        15 * 60_000,
+        "instagram::video-duration",
+        "§1.3 IG-MEDIA",
+    )),
+    max_bytes: Some(Limit::official(
+        300 * MIB,
+        "instagram::video-too-large",
+        "§1.3 IG-MEDIA",
+    )),
+    fps: Some(Limit::official(
+        (23.0, 60.0),
+        "instagram::video-frame-rate",
+        "§1.3 IG-MEDIA",
+    )),
+    max_width: Some(Limit::official(
+        1920,
+        "instagram::video-dimensions",
+        "§1.3 IG-MEDIA",
+    )),
+    sides: None,
+    aspect: Some(Limit::official(
+        Aspect {
+            min: (0.01, 1.0),
+            max: (10.0, 1.0),
+        },
+        "instagram::video-dimensions",
+        "§1.3 IG-MEDIA",
+    )),
+    fast_start: Some(Limit::official(
+        (),
+        "instagram::video-not-fast-start",
+        "§1.3 IG-MEDIA",
+    )),
+    no_edit_list: Some(Limit::official(
+        (),
+        "instagram::video-edit-list",
+        "§1.3 IG-MEDIA",
+    )),
+    audio: Some(Limit::official(
+        (48_000, 2),
+        "instagram::video-audio",
+        "§1.3 IG-MEDIA",
+    )),
+};
+const CAROUSEL_VIDEO_SOURCE: &str =
+    "Meta's 2022 VIDEO spec in the fbsamples/reels_publishing_apis README (platform-rules §1.3)";
+
+pub const LIMITS: Limits = Limits {
+    caption: Limit::official(2_200, "instagram::caption-too-long", "§1.2 IG-MEDIA"),
+    hashtags: Limit::official(30, "instagram::too-many-hashtags", "§1.2 IG-MEDIA, §9.2"),
+    mentions: Limit::official(20, "instagram::too-many-mentions", "§1.2 IG-MEDIA, §9.2"),
+    alt_text: Limit::official(1_000, "instagram::alt-too-long", "§1.2 IG-MEDIA"),
+    collaborators: Limit::official(3, "instagram::too-many-collaborators", "§1.2 IG-MEDIA"),
+    carousel: Limit::official(
+        (2, 10),
+        "instagram::carousel-count",
+        "§1.2 IG-MEDIA, IG-ERR 2207028",
+    ),
+    feed_image: ImageLimits {
+        what: "Instagram feed and carousel images",
+        formats: IMAGE_FORMATS,
+        converted: IMAGE_CONVERTED,
+        max_bytes: IMAGE_BYTES,
+        aspect: Some(Limit::official(
+            Aspect {
+                min: (4.0, 5.0),
+                max: (1.91, 1.0),
+            },
+            "instagram::image-aspect",
+            "§1.3 IG-MEDIA, IG-ERR 2207009",
+        )),
+        max_pixels: None,
+    },
+    // 9:16 is recommended, not required: no aspect limit.
+    story_image: ImageLimits {
+        what: "Instagram story images",
+        formats: IMAGE_FORMATS,
+        converted: IMAGE_CONVERTED,
+        max_bytes: IMAGE_BYTES,
+        aspect: None,
+        max_pixels: None,
+    },
+    reel: VideoLimits {
+        what: "Instagram reels",
+        ..VIDEO
+    },
+    story_video: VideoLimits {
+        what: "Instagram story videos",
+        max_ms: Some(Limit::official(
+            60_000,
+            "instagram::video-duration",
+            "§1.3 IG-MEDIA",
+        )),
+        max_bytes: Some(Limit::official(
+            100 * MIB,
+            "instagram::video-too-large",
+            "§1.3 IG-MEDIA",
+        )),
+        aspect: Some(Limit::official(
+            Aspect {
+                min: (0.1, 1.0),
+                max: (10.0, 1.0),
+            },
+            "instagram::video-dimensions",
+            "§1.3 IG-MEDIA",
+        )),
+        ..VIDEO
+    },
+    carousel_video: VideoLimits {
+        what: "Instagram carousel videos",
+        min_ms: Some(Limit::unverified(
+            3_000,
+            "instagram::carousel-video-spec",
+            CAROUSEL_VIDEO_SOURCE,
+        )),
+        max_ms: Some(Limit::unverified(
+            60_000,
+            "instagram::carousel-video-spec",
+            CAROUSEL_VIDEO_SOURCE,
+        )),
+        max_bytes: Some(Limit::unverified(
+            100 * MIB,
+            "instagram::carousel-video-spec",
+            CAROUSEL_VIDEO_SOURCE,
+        )),
+        aspect: Some(Limit::unverified(
+            Aspect {
+                min: (4.0, 5.0),
+                max: (16.0, 9.0),
+            },
+            "instagram::carousel-video-spec",
+            CAROUSEL_VIDEO_SOURCE,
+        )),
+        ..VIDEO
+    },
+    cover: ImageLimits {
+        what: "Instagram reel covers",
+        formats: Limit::official(
+            &[Jpeg],
+            "instagram::cover-format",
+            "§1.2 IG-MEDIA cover_url",
+        ),
+        converted: None,
+        max_bytes: Some(Limit::official(
+            8 * MIB,
+            "instagram::cover-too-large",
+            "§1.2 IG-MEDIA cover_url",
+        )),
+        aspect: None,
+        max_pixels: None,
+    },
+};
