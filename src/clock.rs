@@ -71,7 +71,8 @@ impl ManualClock {
 
     /// Moves the clock forward by `by`, waking every sleeper whose deadline has come.
     pub fn advance(&self, by: chrono::Duration) {
-        self.now.send_modify(|now| *now += by.max(chrono::Duration::zero()));
+        self.now
+            .send_modify(|now| *now += by.max(chrono::Duration::zero()));
     }
 
     /// Sets the clock to `to`; a `to` in the past is ignored (time never goes backwards).
@@ -107,8 +108,16 @@ impl WarpClock {
     /// A clock that reads `start` now and advances `factor` times faster than real time.
     /// A factor that is not a positive finite number is treated as 1.
     pub fn new(start: DateTime<Utc>, factor: f64) -> Self {
-        let factor = if factor.is_finite() && factor > 0.0 { factor } else { 1.0 };
-        Self { origin_real: Instant::now(), origin_virtual: start, factor }
+        let factor = if factor.is_finite() && factor > 0.0 {
+            factor
+        } else {
+            1.0
+        };
+        Self {
+            origin_real: Instant::now(),
+            origin_virtual: start,
+            factor,
+        }
     }
 
     fn real_duration_until(&self, deadline: DateTime<Utc>) -> Duration {
@@ -121,7 +130,9 @@ impl Clock for WarpClock {
     fn now(&self) -> DateTime<Utc> {
         let real = self.origin_real.elapsed().mul_f64(self.factor);
         let real = chrono::Duration::from_std(real).unwrap_or(chrono::Duration::MAX);
-        self.origin_virtual.checked_add_signed(real).unwrap_or(DateTime::<Utc>::MAX_UTC)
+        self.origin_virtual
+            .checked_add_signed(real)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     fn sleep_until(&self, deadline: DateTime<Utc>) -> Sleep<'_> {
@@ -161,7 +172,10 @@ mod tests {
         tokio::task::yield_now().await;
         assert!(!sleeper.is_finished(), "woke before the deadline");
         clock.advance(chrono::Duration::minutes(1));
-        tokio::time::timeout(Duration::from_secs(5), sleeper).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(clock.now(), deadline);
     }
 

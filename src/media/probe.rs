@@ -13,7 +13,10 @@ pub enum ProbeError {
     #[error("not a supported image or video (the first bytes match no known format)")]
     Unrecognized,
     #[error("the file looks like {format} but its header is damaged: {reason}")]
-    Corrupt { format: &'static str, reason: String },
+    Corrupt {
+        format: &'static str,
+        reason: String,
+    },
 }
 
 /// Probes a file on disk, reading headers only.

@@ -18,8 +18,12 @@ pub enum Platform {
 }
 
 impl Platform {
-    pub const ALL: [Platform; 4] =
-        [Platform::Instagram, Platform::Tiktok, Platform::Threads, Platform::Facebook];
+    pub const ALL: [Platform; 4] = [
+        Platform::Instagram,
+        Platform::Tiktok,
+        Platform::Threads,
+        Platform::Facebook,
+    ];
 
     /// The key used in manifests and `postcal.yaml` (`instagram/acme`).
     pub fn key(self) -> &'static str {
