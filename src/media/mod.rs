@@ -3,11 +3,14 @@
 //! [`probe`] reads only what it needs: image headers (dimensions, EXIF orientation) and the MP4/MOV
 //! box structure (`moov` metadata: codecs, duration, frame rate, dimensions; whether `moov`
 //! precedes `mdat`). It never decodes pixels or frames, so probing a 4000×3000 JPEG or a 300 MB
-//! video costs a few kilobytes of reads.
+//! video costs a few kilobytes of reads (plus the `moov` box, which holds the sample tables).
+//!
+//! [`synth`] builds small valid media in memory for tests, examples and benchmarks.
 
 pub mod probe;
+pub mod synth;
 
-pub use probe::{ProbeError, probe_bytes, probe_file};
+pub use probe::{ProbeError, probe_bytes, probe_file, probe_reader};
 
 use serde::Serialize;
 
@@ -48,6 +51,22 @@ impl MediaFormat {
     pub fn is_video(self) -> bool {
         matches!(self, Self::Mp4 | Self::Mov | Self::Webm)
     }
+
+    /// The media type to serve or upload the file as (`Content-Type`).
+    pub fn mime_type(self) -> &'static str {
+        match self {
+            Self::Jpeg => "image/jpeg",
+            Self::Mpo => "image/mpo",
+            Self::Png => "image/png",
+            Self::Webp => "image/webp",
+            Self::Gif => "image/gif",
+            Self::Heif => "image/heif",
+            Self::Tiff => "image/tiff",
+            Self::Mp4 => "video/mp4",
+            Self::Mov => "video/quicktime",
+            Self::Webm => "video/webm",
+        }
+    }
 }
 
 /// A video codec, from the sample description (`stsd`) of the video track.
@@ -78,6 +97,10 @@ pub struct ImageInfo {
     pub width: u32,
     /// Height as displayed, after EXIF orientation.
     pub height: u32,
+    /// The EXIF orientation (1–8) that `width` and `height` already account for; 1 when the
+    /// file has none (or is not a JPEG/TIFF/HEIF). 5–8 mean the stored pixels are a quarter
+    /// turn off, so a tool that ignores EXIF (or strips it when converting) shows them sideways.
+    pub orientation: u8,
 }
 
 /// What postcal knows of a video from its container metadata.
@@ -85,21 +108,35 @@ pub struct ImageInfo {
 pub struct VideoInfo {
     /// `None` when the file has no video track.
     pub codec: Option<VideoCodec>,
+    /// Width as displayed, i.e. after the track's rotation; 0 without a video track.
     pub width: u32,
+    /// Height as displayed, after the track's rotation.
     pub height: u32,
+    /// Clockwise rotation in degrees (0, 90, 180 or 270) that players apply, from the video
+    /// track's matrix (phones record portrait video this way); `width`/`height` include it.
+    pub rotation: u16,
+    /// The movie's duration (`mvhd`; the longest track, so AAC priming can add ~20 ms).
     pub duration_ms: u64,
     /// Average frame rate (samples / duration of the video track); `None` if unknown.
     pub frame_rate: Option<f64>,
     pub audio: Option<AudioInfo>,
     /// Whether the `moov` box comes before `mdat` ("fast start"); Instagram and Threads require it.
+    /// For WebM: whether the track list comes before the first cluster.
     pub moov_before_mdat: bool,
-    /// Whether any track carries an edit list (`elst`); Instagram and Threads refuse them.
+    /// Whether any track carries an edit list (`elst` with at least one entry); Instagram and
+    /// Threads refuse them. ffmpeg writes one by default (even a no-op one); `-use_editlist 0`
+    /// leaves it out. Always false for WebM.
     pub has_edit_list: bool,
 }
 
+/// The first audio track. For AAC in MP4/MOV, `channels` comes from the decoder config
+/// (`esds`), since ISO files write a placeholder 2 in the sample entry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AudioInfo {
+    /// `Aac` for `mp4a` with an AAC (or unstated) object type; MP3 in `mp4a` is `Other("mp3")`;
+    /// other four-ccs (`Opus`, `ac-3`) and Matroska codec ids (`A_OPUS`) as written.
     pub codec: AudioCodec,
+    /// Hz, from the sample entry, else the track's timescale.
     pub sample_rate: u32,
     pub channels: u16,
 }
