@@ -10,6 +10,7 @@ fn image(format: MediaFormat, w: u32, h: u32, size: u64) -> Fetched {
         details: MediaDetails::Image(ImageInfo {
             width: w,
             height: h,
+            orientation: 1,
         }),
     };
     Fetched {
@@ -51,6 +52,7 @@ fn video(v: V) -> Fetched {
         details: MediaDetails::Video(VideoInfo {
             codec: Some(v.codec),
             width: v.w,
+            rotation: 0,
             height: v.h,
             duration_ms: v.ms,
             frame_rate: Some(v.fps),
