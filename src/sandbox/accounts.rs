@@ -220,7 +220,7 @@ pub(crate) fn seed(
         },
     );
 
-    let long = Some(chrono::Duration::seconds(lifetimes.meta_long_lived_secs));
+    let long = Some(super::config::secs(lifetimes.meta_long_lived_secs));
     let (kind, lifetime, long_lived) = match spec.platform {
         Platform::Instagram => (TokenKind::InstagramUser, long, true),
         // A Page token obtained from a long-lived user token does not expire (platform-rules §3).
@@ -228,7 +228,7 @@ pub(crate) fn seed(
         Platform::Threads => (TokenKind::ThreadsUser, long, true),
         Platform::Tiktok => (
             TokenKind::TikTokAccess,
-            Some(chrono::Duration::seconds(lifetimes.tiktok_access_secs)),
+            Some(super::config::secs(lifetimes.tiktok_access_secs)),
             false,
         ),
     };
@@ -254,7 +254,7 @@ pub(crate) fn seed(
                 kind: TokenKind::TikTokRefresh,
                 subject: &id,
                 scopes: &own_scopes,
-                lifetime: Some(chrono::Duration::seconds(lifetimes.tiktok_refresh_secs)),
+                lifetime: Some(super::config::secs(lifetimes.tiktok_refresh_secs)),
                 long_lived: true,
                 grant: Some(grant),
                 fixed: spec.refresh_token.as_ref().map(Secret::expose),

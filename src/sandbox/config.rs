@@ -85,6 +85,12 @@ impl SandboxConfig {
     }
 }
 
+/// Seconds from a configuration value, clamped to 0–100 years so no setting can overflow the
+/// clock arithmetic.
+pub(crate) fn secs(n: i64) -> chrono::Duration {
+    chrono::Duration::try_seconds(n.clamp(0, 100 * 365 * 86_400)).unwrap_or_default()
+}
+
 /// Processing time per kind of media, in seconds of sandbox time (counted from container
 /// creation, or from the last uploaded chunk). Real platforms take seconds to minutes
 /// (platform-rules §1.4 polling advice, §4 "avg 30 s", §2.5 timing).

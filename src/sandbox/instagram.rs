@@ -20,6 +20,7 @@ use chrono::Duration;
 use serde_json::{Map, Value, json};
 
 use super::accounts::Account;
+use super::config::secs;
 use super::container::{Check, Container, Kind, Phase, PublishedMedia, Rejection};
 use super::engine::{CheckTarget, Engine};
 use super::errors::GraphError;
@@ -351,7 +352,7 @@ pub(crate) fn create_container(
     }
     let id = world.next_id();
     let delays = &engine.config.processing;
-    let delay = Duration::seconds(if is_video {
+    let delay = secs(if is_video {
         delays.video_secs
     } else {
         delays.image_secs
@@ -571,7 +572,7 @@ pub(crate) fn publishing_limit(
     let account = access(&world, call, now, user, false)?;
     let mut window = Duration::hours(24);
     if let Some(since) = call.params.int("since")? {
-        let age = now.timestamp() - since;
+        let age = now.timestamp().saturating_sub(since);
         if !(0..=86_400).contains(&age) {
             return Err(GraphError::invalid_param(
                 "Param since must be a unix time within the last 24 hours",

@@ -193,7 +193,7 @@ pub(crate) fn create_container(
             is_carousel_item: item,
             is_video: kind == Kind::Video,
             created_at: now,
-            delay: Duration::seconds(secs as i64),
+            delay: super::config::secs(secs as i64),
             check,
             forced,
             children,

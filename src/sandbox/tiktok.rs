@@ -513,7 +513,7 @@ fn video_init(engine: &Arc<Engine>, call: Call, mode: Mode) -> Result<Response, 
         pulled,
         created_at: now,
         started_at: now,
-        delay: Duration::seconds(engine.config.processing.video_secs as i64),
+        delay: crate::sandbox::config::secs(engine.config.processing.video_secs as i64),
         check: Check::Pending,
         forced: forced_failure(engine),
         upload,
@@ -635,7 +635,7 @@ fn content_init(engine: &Arc<Engine>, call: Call) -> Result<Response, TikTokErro
         pulled: true,
         created_at: now,
         started_at: now,
-        delay: Duration::seconds(engine.config.processing.image_secs as i64),
+        delay: crate::sandbox::config::secs(engine.config.processing.image_secs as i64),
         check: Check::Pending,
         forced: forced_failure(engine),
         upload: None,
@@ -727,13 +727,42 @@ handler!(inbox_init_h, "tiktok.inbox_video_init", |e, c| video_init(
 handler!(content_init_h, "tiktok.content_init", content_init);
 handler!(status_fetch_h, "tiktok.status_fetch", status_fetch);
 
+/// Any other method on a TikTok path: the TikTok envelope, HTTP 405.
+pub(crate) async fn wrong_method(State(engine): State<Arc<Engine>>) -> Response {
+    engine.count("tiktok.wrong_method");
+    let e = TikTokError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_param",
+        "This endpoint does not support this HTTP method.",
+    );
+    e.into_response_with(&engine.log_id())
+}
+
 pub(crate) fn routes() -> Router<Arc<Engine>> {
     let api = "/open.tiktokapis.com/v2/post/publish";
     Router::new()
-        .route(&format!("{api}/creator_info/query/"), post(creator_info_h))
-        .route(&format!("{api}/video/init/"), post(video_init_h))
-        .route(&format!("{api}/inbox/video/init/"), post(inbox_init_h))
-        .route(&format!("{api}/content/init/"), post(content_init_h))
-        .route(&format!("{api}/status/fetch/"), post(status_fetch_h))
-        .route("/open-upload.tiktokapis.com/video/", put(put_chunk))
+        .route(
+            &format!("{api}/creator_info/query/"),
+            post(creator_info_h).fallback(wrong_method),
+        )
+        .route(
+            &format!("{api}/video/init/"),
+            post(video_init_h).fallback(wrong_method),
+        )
+        .route(
+            &format!("{api}/inbox/video/init/"),
+            post(inbox_init_h).fallback(wrong_method),
+        )
+        .route(
+            &format!("{api}/content/init/"),
+            post(content_init_h).fallback(wrong_method),
+        )
+        .route(
+            &format!("{api}/status/fetch/"),
+            post(status_fetch_h).fallback(wrong_method),
+        )
+        .route(
+            "/open-upload.tiktokapis.com/video/",
+            put(put_chunk).fallback(wrong_method),
+        )
 }

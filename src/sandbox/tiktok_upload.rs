@@ -215,7 +215,7 @@ async fn chunk(engine: Arc<Engine>, req: Request) -> Result<Response, ApiError> 
             "The upload_url has expired (1 hour)",
         ));
     }
-    if total != up.video_size || end < start {
+    if total != up.video_size || end < start || end >= total {
         return Err(fail(
             StatusCode::RANGE_NOT_SATISFIABLE,
             "invalid_param",

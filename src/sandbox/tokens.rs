@@ -177,7 +177,7 @@ impl TokenStore {
             subject: req.subject.to_owned(),
             scopes: req.scopes.clone(),
             issued_at: now,
-            expires_at: req.lifetime.map(|l| now + l),
+            expires_at: req.lifetime.and_then(|l| now.checked_add_signed(l)),
             long_lived: req.long_lived,
             revoked: false,
             grant,

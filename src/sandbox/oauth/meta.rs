@@ -74,7 +74,7 @@ fn issue(
             kind,
             subject,
             scopes,
-            lifetime: Some(Duration::seconds(secs)),
+            lifetime: Some(crate::sandbox::config::secs(secs)),
             long_lived,
             grant: None,
             fixed: None,
@@ -124,7 +124,7 @@ pub(crate) fn code_exchange(
     }
     let code = p.require("code")?;
     let redirect_uri = p.require("redirect_uri")?;
-    let ttl = Duration::seconds(lifetimes.auth_code_secs);
+    let ttl = crate::sandbox::config::secs(lifetimes.auth_code_secs);
     let granted = world
         .oauth
         .redeem(code, flow, &app.client_id, redirect_uri, now, ttl)
@@ -281,7 +281,7 @@ fn instagram_exchange(engine: &Engine, p: &Params) -> Result<Value, IgOAuthError
         .ok_or_else(|| missing("redirect_uri"))?;
     let code = p.text("code").ok_or_else(|| missing("code"))?;
     let mut world = engine.world();
-    let ttl = Duration::seconds(engine.config.tokens.auth_code_secs);
+    let ttl = crate::sandbox::config::secs(engine.config.tokens.auth_code_secs);
     let granted = world.oauth.redeem(code, Flow::Instagram, client_id, redirect_uri, now, ttl).map_err(|e| match e {
         CodeProblem::Used => IgOAuthError::new("This authorization code has been used"),
         CodeProblem::RedirectMismatch | CodeProblem::ClientMismatch => {

@@ -331,6 +331,10 @@ authorize_handler!(instagram_authorize, Flow::Instagram);
 authorize_handler!(threads_authorize, Flow::Threads);
 authorize_handler!(tiktok_authorize, Flow::TikTok);
 
+async fn instagram_wrong_method() -> Response {
+    crate::sandbox::errors::IgOAuthError::new("This endpoint only accepts POST").into_response()
+}
+
 pub(crate) fn routes() -> Router<Arc<Engine>> {
     Router::new()
         .route(
@@ -353,11 +357,14 @@ pub(crate) fn routes() -> Router<Arc<Engine>> {
         .route("/www.tiktok.com/v2/auth/authorize/", get(tiktok_authorize))
         .route(
             "/api.instagram.com/oauth/access_token",
-            post(meta::instagram_code_exchange),
+            post(meta::instagram_code_exchange).fallback(instagram_wrong_method),
         )
-        .route("/open.tiktokapis.com/v2/oauth/token/", post(tiktok::token))
+        .route(
+            "/open.tiktokapis.com/v2/oauth/token/",
+            post(tiktok::token).fallback(crate::sandbox::tiktok::wrong_method),
+        )
         .route(
             "/open.tiktokapis.com/v2/oauth/revoke/",
-            post(tiktok::revoke),
+            post(tiktok::revoke).fallback(crate::sandbox::tiktok::wrong_method),
         )
 }

@@ -17,7 +17,6 @@ use axum::body::to_bytes;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use chrono::Duration;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -77,7 +76,7 @@ fn issue_pair(
                 kind,
                 subject,
                 scopes,
-                lifetime: Some(Duration::seconds(secs)),
+                lifetime: Some(crate::sandbox::config::secs(secs)),
                 long_lived: false,
                 grant: Some(grant),
                 fixed: None,
@@ -109,7 +108,7 @@ fn exchange(engine: &Engine, p: &Params) -> Result<Value, TikTokOAuthError> {
             let redirect = p.text("redirect_uri").ok_or_else(|| {
                 TikTokOAuthError::new("invalid_request", "redirect_uri is required")
             })?;
-            let ttl = Duration::seconds(engine.config.tokens.auth_code_secs);
+            let ttl = crate::sandbox::config::secs(engine.config.tokens.auth_code_secs);
             let client = engine.config.apps.tiktok.client_id.clone();
             let granted = world
                 .oauth
