@@ -155,7 +155,22 @@ impl Engine {
     ) {
         let engine = Arc::clone(self);
         self.spawn_tracked(async move {
-            let outcome = engine.check_all(&jobs, follow_redirects).await;
+            // A panic while probing hostile bytes must not leave the container IN_PROGRESS
+            // forever: it becomes the platform's generic server-side failure.
+            let first = jobs.first().map(|(_, want)| *want);
+            let checker = Arc::clone(&engine);
+            let outcome =
+                match tokio::spawn(async move { checker.check_all(&jobs, follow_redirects).await })
+                    .await
+                {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(first.map_or(
+                        Rejection::TikTok {
+                            fail_reason: "internal".into(),
+                        },
+                        Want::internal_failure,
+                    )),
+                };
             let mut world = engine.world();
             match target {
                 CheckTarget::Container(id) => {

@@ -72,6 +72,20 @@ impl Want {
         )
     }
 
+    /// The platform's answer when its own processing broke (a retryable server error).
+    pub fn internal_failure(self) -> Rejection {
+        match self {
+            Self::ThreadsImage | Self::ThreadsVideo => threads("UNKNOWN"),
+            Self::TikTokVideo { .. } | Self::TikTokPhoto => tiktok("internal"),
+            // platform-rules §1.5 2207001 "Instagram server error" (also used for Pages).
+            _ => graph(
+                -1,
+                2207001,
+                "An unexpected error occurred while processing the media",
+            ),
+        }
+    }
+
     /// The platform's answer to a download that failed.
     pub fn download_failed(self, err: &FetchError) -> Rejection {
         match self {

@@ -61,7 +61,6 @@ mod state;
 mod text;
 mod threads;
 mod tiktok;
-mod tiktok_upload;
 
 pub use accounts::{AccountSpec, CreatorSettings, SeededAccount};
 pub use config::SandboxConfig;
@@ -248,6 +247,11 @@ impl Sandbox {
     /// Every published post, in order (pending TikTok completions are brought up to date first).
     pub fn ledger(&self) -> Vec<LedgerEntry> {
         admin::ledger(&self.engine, None)
+    }
+
+    /// The published posts of one account, in order.
+    pub fn ledger_for(&self, account_id: &str) -> Vec<LedgerEntry> {
+        admin::ledger(&self.engine, Some(account_id))
     }
 
     /// Calls received per endpoint name (see [`faults::ENDPOINTS`]; `unknown` for other paths).

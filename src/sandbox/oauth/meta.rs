@@ -83,7 +83,8 @@ fn issue(
 }
 
 /// `graph.facebook.com/oauth/access_token` (code, or `grant_type=fb_exchange_token`) and
-/// `POST graph.threads.net/oauth/access_token` (code).
+/// `POST graph.threads.net/oauth/access_token` (code) (platform-rules §6 rows "Facebook" and
+/// "Threads": code → short-lived token; `fb_exchange_token` → long-lived).
 pub(crate) fn code_exchange(
     engine: &Arc<Engine>,
     host: GraphHost,

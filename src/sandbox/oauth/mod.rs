@@ -177,7 +177,9 @@ fn redirect_with(
     Some(url.to_string())
 }
 
-/// The authorize page of every flow: approves at once and redirects with a code.
+/// The authorize page of every flow: approves at once and redirects with a code (platform-rules
+/// §6 "Authorize URL" column: `client_id`/`client_key`, `redirect_uri`, `scope`, `state`,
+/// `response_type=code`, TikTok `code_challenge` + S256; Instagram's `#_`).
 fn authorize(engine: &Engine, flow: Flow, query: &str) -> Response {
     let q = parse_urlencoded(query);
     let get = |k: &str| {

@@ -172,7 +172,8 @@ fn exchange(engine: &Engine, p: &Params) -> Result<Value, TikTokOAuthError> {
     }
 }
 
-/// `POST /v2/oauth/token/`.
+/// `POST /v2/oauth/token/` (platform-rules §6 "TikTok": `authorization_code` + `code_verifier`,
+/// or `refresh_token` with rotation).
 pub(crate) async fn token(
     State(engine): State<Arc<Engine>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,
@@ -193,7 +194,7 @@ pub(crate) async fn token(
     .await
 }
 
-/// `POST /v2/oauth/revoke/` with the access token in `token`.
+/// `POST /v2/oauth/revoke/` with the access token in `token` (platform-rules §6 "TikTok": revoke).
 pub(crate) async fn revoke(
     State(engine): State<Arc<Engine>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,

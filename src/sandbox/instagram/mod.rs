@@ -13,25 +13,28 @@
 //!   documented error; the sandbox answers 9007/2207027 and 613 (a rate-limit code, §1.5 note).
 //! - Resumable uploads (`upload_type=resumable`, rupload host) are not simulated.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::Duration;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::accounts::Account;
 use super::config::secs;
 use super::container::{Check, Container, Kind, Phase, PublishedMedia, Rejection};
 use super::engine::{CheckTarget, Engine};
 use super::errors::GraphError;
-use super::graph::{GraphCall, GraphHost, graph_time, select};
+use super::graph::{GraphCall, GraphHost};
 use super::judge::Want;
 use super::ledger::NewEntry;
 use super::request::parse_list;
 use super::state::World;
-use super::text;
 use super::tokens::TokenKind;
 use crate::platform::Platform;
+use params::{check_options, container_kind};
+pub(crate) use read::{publishing_limit, read};
+
+mod params;
+mod read;
 
 /// platform-rules §1.5: the Graph code that goes with each subcode.
 const SUBCODE_CODES: &[(i64, i64)] = &[
@@ -114,173 +117,6 @@ fn access(
         return Err(GraphError::permission(scope));
     }
     Ok(account.clone())
-}
-
-/// What the request asks to create (platform-rules §1.2 "Container types").
-fn container_kind(call: &GraphCall) -> Result<(Kind, bool), GraphError> {
-    let p = &call.params;
-    let item = p.bool("is_carousel_item")?.unwrap_or(false);
-    let media_type = p.text("media_type").map(str::to_ascii_uppercase);
-    let unsupported = |why: &str| GraphError::invalid_param(why).subcode(2207023);
-    let kind = match (media_type.as_deref(), item) {
-        (None | Some("IMAGE"), _) => Kind::Image,
-        (Some("VIDEO"), true) => Kind::Video,
-        // platform-rules §1.2 "Single feed video": not accepted since 2023-11-09.
-        (Some("VIDEO"), false) => {
-            return Err(unsupported(
-                "The VIDEO media type is no longer supported for single posts; use REELS",
-            ));
-        }
-        (Some("REELS"), true) => {
-            return Err(unsupported(
-                "REELS is not allowed inside a carousel; use VIDEO with is_carousel_item",
-            ));
-        }
-        (Some("STORIES"), true) => return Err(unsupported("STORIES cannot be a carousel item")),
-        (Some("CAROUSEL"), true) => {
-            return Err(unsupported("A CAROUSEL cannot be a carousel item"));
-        }
-        (Some("REELS"), false) => Kind::Reels,
-        (Some("STORIES"), false) => Kind::Stories,
-        (Some("CAROUSEL"), false) => Kind::Carousel,
-        (Some(other), _) => {
-            return Err(unsupported(&format!(
-                "The media type {other} is not supported"
-            )));
-        }
-    };
-    Ok((kind, item))
-}
-
-/// platform-rules §1.2 "Parameter" rows checked at creation; returns the options to remember.
-fn check_options(
-    call: &GraphCall,
-    kind: Kind,
-    item: bool,
-    is_video: bool,
-) -> Result<BTreeMap<String, Value>, GraphError> {
-    let p = &call.params;
-    let mut opts = BTreeMap::new();
-    let only = |cond: bool, name: &str, what: &str| {
-        if p.contains(name) && !cond {
-            Err(GraphError::invalid_param(format!(
-                "Param {name} is only supported for {what}"
-            )))
-        } else {
-            Ok(())
-        }
-    };
-    if let Some(caption) = p.text("caption") {
-        if item {
-            return Err(GraphError::invalid_param(
-                "Param caption is not supported on carousel items",
-            ));
-        }
-        // platform-rules §1.2 `caption`: 2,200 chars, 30 hashtags, 20 @-tags → 2207010.
-        let (n, tags, ats) = (
-            caption.chars().count(),
-            text::hashtags(caption),
-            text::mentions(caption),
-        );
-        if n > 2200 || tags > 30 || ats > 20 {
-            let why = format!(
-                "The caption has {n} characters, {tags} hashtags and {ats} @-tags; the limits are 2200, 30 and 20"
-            );
-            return Err(GraphError::new(36004, why).subcode(2207010));
-        }
-    }
-    only(
-        kind == Kind::Image || (kind == Kind::Stories && !is_video),
-        "alt_text",
-        "images",
-    )?;
-    if let Some(alt) = p.text("alt_text") {
-        if alt.chars().count() > 1000 {
-            return Err(GraphError::invalid_param(
-                "Param alt_text must be at most 1000 characters",
-            ));
-        }
-        opts.insert("alt_text".into(), json!(alt));
-    }
-    only(
-        kind != Kind::Stories,
-        "collaborators",
-        "feed posts, reels and carousels",
-    )?;
-    if let Some(c) = p.list("collaborators")? {
-        if c.len() > 3 {
-            return Err(GraphError::invalid_param(
-                "Param collaborators must have at most 3 usernames",
-            ));
-        }
-        opts.insert("collaborators".into(), json!(c));
-    }
-    if let Some(raw) = p.text("user_tags") {
-        opts.insert("user_tags".into(), user_tags(raw, kind == Kind::Image)?);
-    }
-    only(kind == Kind::Reels, "cover_url", "reels")?;
-    only(
-        matches!(kind, Kind::Reels | Kind::Video) || (kind == Kind::Stories && is_video),
-        "thumb_offset",
-        "videos",
-    )?;
-    if let Some(t) = p.int("thumb_offset")? {
-        opts.insert("thumb_offset".into(), json!(t));
-    }
-    only(
-        matches!(kind, Kind::Reels | Kind::Carousel),
-        "share_to_feed",
-        "reels and carousels",
-    )?;
-    if let Some(s) = p.bool("share_to_feed")? {
-        opts.insert("share_to_feed".into(), json!(s));
-    }
-    for name in ["location_id", "is_ai_generated", "product_tags"] {
-        if item && p.contains(name) {
-            return Err(GraphError::invalid_param(format!(
-                "Param {name} is not supported on carousel items"
-            )));
-        }
-    }
-    only(kind == Kind::Reels, "trial_params", "reels")?;
-    for name in [
-        "cover_url",
-        "location_id",
-        "audio_name",
-        "trial_params",
-        "product_tags",
-    ] {
-        if let Some(v) = p.text(name) {
-            opts.insert(name.into(), json!(v));
-        }
-    }
-    if let Some(v) = p.bool("is_ai_generated")? {
-        opts.insert("is_ai_generated".into(), json!(v));
-    }
-    Ok(opts)
-}
-
-/// platform-rules §1.2 `user_tags`: a JSON array of `{username, x, y}`, x/y in 0.0–1.0,
-/// required for images.
-fn user_tags(raw: &str, image: bool) -> Result<Value, GraphError> {
-    let bad = |why: &str| GraphError::invalid_param(format!("Param user_tags {why}"));
-    let Ok(Value::Array(tags)) = serde_json::from_str::<Value>(raw) else {
-        return Err(bad("must be a JSON array"));
-    };
-    for tag in &tags {
-        if !tag.get("username").is_some_and(Value::is_string) {
-            return Err(bad("entries need a username"));
-        }
-        for axis in ["x", "y"] {
-            match tag.get(axis).map(Value::as_f64) {
-                Some(Some(v)) if (0.0..=1.0).contains(&v) => {}
-                Some(_) => return Err(bad(&format!("{axis} must be a number from 0.0 to 1.0"))),
-                None if image => return Err(bad(&format!("entries need {axis} on images"))),
-                None => {}
-            }
-        }
-    }
-    Ok(Value::Array(tags))
 }
 
 /// `POST /{ig-user-id}/media` (platform-rules §1.1 "Endpoints", §1.2).
@@ -559,150 +395,6 @@ pub(crate) fn publish(
         published_at: now,
     });
     Ok(json!({ "id": media_id }))
-}
-
-/// `GET /{ig-user-id}/content_publishing_limit` (platform-rules §1.4 "Read live quota").
-pub(crate) fn publishing_limit(
-    engine: &Arc<Engine>,
-    call: &GraphCall,
-    user: &str,
-) -> Result<Value, GraphError> {
-    let now = engine.now();
-    let mut world = engine.world();
-    let account = access(&world, call, now, user, false)?;
-    let mut window = Duration::hours(24);
-    if let Some(since) = call.params.int("since")? {
-        let age = now.timestamp().saturating_sub(since);
-        if !(0..=86_400).contains(&age) {
-            return Err(GraphError::invalid_param(
-                "Param since must be a unix time within the last 24 hours",
-            ));
-        }
-        window = Duration::seconds(age.max(1));
-    }
-    let usage = world
-        .windows
-        .count(&format!("ig.posts:{}", account.id), window, now);
-    let mut all = Map::new();
-    all.insert("quota_usage".into(), json!(usage));
-    all.insert(
-        "config".into(),
-        json!({ "quota_total": engine.config.instagram.posts_per_24h, "quota_duration": 86_400 }),
-    );
-    let item = select(
-        "ContentPublishingLimitResponse",
-        all,
-        &call.params,
-        &["quota_usage"],
-    )?;
-    Ok(json!({ "data": [item] }))
-}
-
-/// `GET /{id}`: an Instagram user, container or published media (platform-rules §1.6 "Read a
-/// media"; §1.4 `status_code`).
-pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value, GraphError> {
-    let now = engine.now();
-    let world = engine.world();
-    let hidden = || GraphError::no_object("get", id);
-    if id == "me"
-        || world
-            .account(id)
-            .is_some_and(|a| a.platform == Platform::Instagram)
-    {
-        let account = access(&world, call, now, id, false)?;
-        let count = world
-            .media
-            .values()
-            .filter(|m| m.owner == account.id && m.container_is_top(&world))
-            .count();
-        let mut all = Map::new();
-        all.insert("id".into(), json!(account.id));
-        all.insert("user_id".into(), json!(account.id));
-        all.insert("username".into(), json!(account.username));
-        all.insert("name".into(), json!(account.name));
-        all.insert("account_type".into(), json!("BUSINESS"));
-        all.insert("media_count".into(), json!(count));
-        return select("IGUser", all, &call.params, &["id"]);
-    }
-    if let Some(c) = world
-        .containers
-        .get(id)
-        .filter(|c| c.platform == Platform::Instagram)
-    {
-        access(&world, call, now, &c.owner, false).map_err(|_| hidden())?;
-        let phase = c.phase(now, &world.containers);
-        let status = match &phase {
-            Phase::InProgress => "In Progress: Media is still being processed.".to_owned(),
-            Phase::Finished => {
-                "Finished: Media has been uploaded and it is ready to be published.".to_owned()
-            }
-            Phase::Published => "Published: Media has been published.".to_owned(),
-            Phase::Expired => {
-                "Expired: Media has expired and can no longer be published.".to_owned()
-            }
-            Phase::Error(Rejection::Graph {
-                subcode, message, ..
-            }) => {
-                format!("Error: Media upload has failed with error code {subcode}. {message}")
-            }
-            Phase::Error(_) => "Error: Media upload has failed.".to_owned(),
-        };
-        let mut all = Map::new();
-        all.insert("id".into(), json!(c.id));
-        all.insert("status_code".into(), json!(phase.code()));
-        all.insert("status".into(), json!(status));
-        return select("IGContainer", all, &call.params, &["id"]);
-    }
-    let m = world
-        .media
-        .get(id)
-        .filter(|m| m.platform == Platform::Instagram)
-        .ok_or_else(hidden)?;
-    let account = access(&world, call, now, &m.owner, false).map_err(|_| hidden())?;
-    let (media_type, product, path) = match (m.kind, m.is_video) {
-        (Kind::Carousel, _) => ("CAROUSEL_ALBUM", "FEED", "p"),
-        (Kind::Reels, _) => ("VIDEO", "REELS", "reel"),
-        (Kind::Stories, true) => ("VIDEO", "STORY", "stories"),
-        (Kind::Stories, false) => ("IMAGE", "STORY", "stories"),
-        (Kind::Video, _) => ("VIDEO", "FEED", "p"),
-        _ => ("IMAGE", "FEED", "p"),
-    };
-    let permalink = if path == "stories" {
-        format!(
-            "https://www.instagram.com/stories/{}/{}/",
-            account.username, m.id
-        )
-    } else {
-        format!("https://www.instagram.com/{path}/{}/", m.shortcode)
-    };
-    let mut all = Map::new();
-    all.insert("id".into(), json!(m.id));
-    all.insert("media_type".into(), json!(media_type));
-    all.insert("media_product_type".into(), json!(product));
-    all.insert("permalink".into(), json!(permalink));
-    all.insert("shortcode".into(), json!(m.shortcode));
-    all.insert("timestamp".into(), json!(graph_time(m.published_at)));
-    all.insert(
-        "caption".into(),
-        m.text.clone().map_or(Value::Null, Value::String),
-    );
-    all.insert("username".into(), json!(account.username));
-    all.insert("owner".into(), json!({ "id": account.id }));
-    all.insert("is_comment_enabled".into(), json!(true));
-    let children = m
-        .children
-        .iter()
-        .map(|c| json!({ "id": c }))
-        .collect::<Vec<_>>();
-    all.insert(
-        "children".into(),
-        if children.is_empty() {
-            Value::Null
-        } else {
-            json!({ "data": children })
-        },
-    );
-    select("IGMedia", all, &call.params, &["id"])
 }
 
 impl PublishedMedia {

@@ -20,13 +20,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 
-use super::container::Check;
-use super::engine::Engine;
-use super::errors::{ApiError, Envelope, TikTokError};
-use super::judge::Want;
-use super::media::Fetched;
-use super::request::parse_urlencoded;
-use super::server::{ConnHandle, gate};
+use crate::sandbox::container::Check;
+use crate::sandbox::engine::Engine;
+use crate::sandbox::errors::{ApiError, Envelope, TikTokError};
+use crate::sandbox::judge::Want;
+use crate::sandbox::media::Fetched;
+use crate::sandbox::request::parse_urlencoded;
+use crate::sandbox::server::{ConnHandle, gate};
 
 const MIN_CHUNK: u64 = 5_000_000;
 const MAX_CHUNK: u64 = 64 * 1024 * 1024;
@@ -175,7 +175,7 @@ async fn chunk(engine: Arc<Engine>, req: Request) -> Result<Response, ApiError> 
     };
     let now = engine.now();
     let mut world = engine.world();
-    super::tiktok::catch_up(&mut world, now);
+    super::catch_up(&mut world, now);
     let Some(owner) = world
         .tiktok
         .by_upload_id(&upload_id)
