@@ -62,6 +62,8 @@ pub(crate) struct GraphCall {
     pub method: Method,
     pub params: Params,
     pub token: Option<Secret>,
+    /// The request path (after the host prefix) and query, for paging links.
+    pub path_and_query: (String, Option<String>),
 }
 
 impl GraphCall {
@@ -102,6 +104,9 @@ enum Route {
     FbPhotos(String),
     FbVideos(String),
     FbAccounts(String),
+    IgList(String, bool),
+    ThList(String),
+    FbList(String, &'static str),
     Read(String),
     Fail(GraphError),
 }
@@ -164,6 +169,30 @@ fn classify(host: GraphHost, method: &Method, segs: &[&str], world: &World) -> (
         }
         (GraphHost::Facebook, [id, "accounts"]) if !post => {
             (Route::FbAccounts((*id).into()), ep("accounts"))
+        }
+        (GraphHost::Instagram | GraphHost::Facebook, [id, edge @ ("media" | "stories")])
+            if !post =>
+        {
+            (
+                Route::IgList((*id).into(), *edge == "stories"),
+                "instagram.list_media".into(),
+            )
+        }
+        (GraphHost::Threads, [id, "threads"]) if !post => {
+            (Route::ThList((*id).into()), ep("list_posts"))
+        }
+        (
+            GraphHost::Facebook,
+            [
+                id,
+                edge @ ("feed" | "posts" | "published_posts" | "scheduled_posts"),
+            ],
+        ) if !post => {
+            let edge = match *edge {
+                "scheduled_posts" => "scheduled_posts",
+                _ => "published_posts",
+            };
+            (Route::FbList((*id).into(), edge), ep("list_posts"))
         }
         (_, [id]) if !post => (Route::Read((*id).into()), read_endpoint(host, id, world)),
         (
@@ -239,12 +268,21 @@ async fn dispatch(
     if segs.first().is_some_and(|s| is_version(s)) {
         segs.remove(0);
     }
-    let (route, endpoint) = classify(host, &parts.method, &segs, &engine.world());
+    let (route, endpoint) = if matches!(parts.method, Method::GET | Method::POST) {
+        classify(host, &parts.method, &segs, &engine.world())
+    } else {
+        // Graph answers DELETE and the rest of an object it cannot change this way with 100/33.
+        let id = segs.first().copied().unwrap_or("");
+        let method = parts.method.as_str().to_ascii_lowercase();
+        let fail = GraphError::no_object(&method, id);
+        (Route::Fail(fail), format!("{}.unsupported", host.name()))
+    };
     let call = GraphCall {
         host,
         method: parts.method.clone(),
         token: params.token(&parts.headers),
         params,
+        path_and_query: (path.to_owned(), parts.uri.query().map(str::to_owned)),
     };
     gate(&engine, &conn, &endpoint, envelope, || {
         handle(&engine, route, call)
@@ -271,6 +309,9 @@ async fn handle(engine: &Arc<Engine>, route: Route, call: GraphCall) -> Result<R
         Route::FbPhotos(page) => json(facebook::photos(engine, &call, &page).await),
         Route::FbVideos(page) => json(facebook::videos(engine, &call, &page).await),
         Route::FbAccounts(user) => json(facebook::accounts(engine, &call, &user)),
+        Route::IgList(user, stories) => json(instagram::list(engine, &call, &user, stories)),
+        Route::ThList(user) => json(threads::list(engine, &call, &user)),
+        Route::FbList(page, edge) => json(facebook::list(engine, &call, &page, edge)),
         Route::Read(id) => json(read(engine, &call, &id)),
         Route::Fail(e) => Err(e.into()),
     }
@@ -344,6 +385,46 @@ pub(crate) fn select(
         out.insert("id".into(), id.clone());
     }
     Ok(Value::Object(out))
+}
+
+/// A Graph list: `{data, paging}`, `limit` items from the `after` cursor, newest first as
+/// given, with `paging.next` when more remain (Graph's cursor paging).
+pub(crate) fn paged(
+    engine: &Engine,
+    call: &GraphCall,
+    items: Vec<Value>,
+) -> Result<Value, GraphError> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let limit = call.params.int("limit")?.unwrap_or(25).clamp(1, 100) as usize;
+    let start = match call.params.text("after") {
+        None => 0,
+        Some(c) => b64
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.parse::<usize>().ok())
+            .ok_or_else(|| GraphError::invalid_param("Param after is not a valid cursor"))?,
+    };
+    let total = items.len();
+    let data: Vec<Value> = items.into_iter().skip(start).take(limit).collect();
+    let cursor = |n: usize| b64.encode(n.to_string());
+    let mut paging = serde_json::json!({ "cursors": { "before": cursor(start), "after": cursor(start + data.len()) } });
+    if start + data.len() < total {
+        let (path, query) = &call.path_and_query;
+        let mut pairs: Vec<(String, String)> = query
+            .as_deref()
+            .map(super::request::parse_urlencoded)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k != "after")
+            .collect();
+        pairs.push(("after".into(), cursor(start + data.len())));
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        q.extend_pairs(pairs);
+        paging["next"] = Value::String(format!("{}{path}?{}", engine.urls.root, q.finish()));
+    }
+    Ok(serde_json::json!({ "data": data, "paging": paging }))
 }
 
 /// Graph timestamps: `2026-11-22T09:00:00+0000` (platform-rules §1.6 `timestamp`).

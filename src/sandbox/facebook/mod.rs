@@ -28,7 +28,7 @@ use super::ledger::{LedgerMedia, NewEntry};
 use super::state::World;
 use super::tokens::{TokenKind, TokenRecord};
 use crate::platform::Platform;
-pub(crate) use read::{accounts, read};
+pub(crate) use read::{accounts, list, read};
 
 mod read;
 

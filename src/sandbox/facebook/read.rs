@@ -5,14 +5,16 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use super::Post;
 use super::access;
 use crate::platform::Platform;
 use crate::sandbox::accounts::Account;
 use crate::sandbox::engine::Engine;
 use crate::sandbox::errors::GraphError;
-use crate::sandbox::graph::{GraphCall, graph_time, select};
+use crate::sandbox::graph::{GraphCall, graph_time, paged, select};
 use crate::sandbox::state::World;
 use crate::sandbox::tokens::{Issue, TokenKind};
+use chrono::{DateTime, Utc};
 
 /// `GET /{user-id}/accounts`: the Pages a user manages, each with a Page token
 /// (platform-rules §3 "Page token").
@@ -68,6 +70,75 @@ pub(crate) fn accounts(
     Ok(json!({ "data": data, "paging": { "cursors": { "before": "QVFI", "after": "QVFI" } } }))
 }
 
+/// Every field of a Page post (platform-rules §3 "Text / link post", "Scheduling").
+fn post_node(post: &Post, now: DateTime<Utc>) -> Map<String, Value> {
+    let visible = post.published && post.scheduled_for.is_none_or(|at| at <= now);
+    let (page_id, n) = post.id.split_once('_').unwrap_or((&post.page, &post.id));
+    let mut all = Map::new();
+    all.insert("id".into(), json!(post.id));
+    all.insert(
+        "message".into(),
+        post.message.clone().map_or(Value::Null, Value::String),
+    );
+    all.insert(
+        "link".into(),
+        post.link.clone().map_or(Value::Null, Value::String),
+    );
+    all.insert("created_time".into(), json!(graph_time(post.created_at)));
+    all.insert("is_published".into(), json!(visible));
+    all.insert(
+        "scheduled_publish_time".into(),
+        post.scheduled_for
+            .map_or(Value::Null, |t| json!(t.timestamp())),
+    );
+    all.insert(
+        "permalink_url".into(),
+        json!(format!("https://www.facebook.com/{page_id}/posts/{n}")),
+    );
+    all
+}
+
+/// `GET /{page-id}/feed` (also `/posts`, `/published_posts`) and `/scheduled_posts`, newest
+/// first: the read-only look-up that resolves an unanswered `/feed` (platform-rules §8 "check
+/// first").
+pub(crate) fn list(
+    engine: &Engine,
+    call: &GraphCall,
+    page: &str,
+    edge: &str,
+) -> Result<Value, GraphError> {
+    let now = engine.now();
+    let world = engine.world();
+    let (page, _) = access(&world, call, now, page, &["pages_read_engagement"], false)?;
+    let scheduled = edge == "scheduled_posts";
+    let mut posts: Vec<&Post> = world
+        .facebook
+        .posts
+        .values()
+        .filter(|p| p.page == page.id && p.published)
+        .filter(|p| p.scheduled_for.is_some_and(|at| at > now) == scheduled)
+        .collect();
+    posts.sort_by_key(|p| {
+        std::cmp::Reverse((
+            p.scheduled_for.unwrap_or(p.created_at),
+            p.created_at,
+            p.id.clone(),
+        ))
+    });
+    let items = posts
+        .into_iter()
+        .map(|p| {
+            select(
+                "Post",
+                post_node(p, now),
+                &call.params,
+                &["created_time", "message"],
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    paged(engine, call, items)
+}
+
 /// `GET /{id}`: a Page, a Facebook user, a post, a photo or a video (platform-rules §3
 /// "Text / link post", "Single photo", "Video"; §1.6 timestamps).
 pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value, GraphError> {
@@ -114,28 +185,7 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
     let mut all = Map::new();
     let node = if let Some(post) = fb.posts.get(id) {
         page_of(&post.page)?;
-        let visible = post.published && post.scheduled_for.is_none_or(|at| at <= now);
-        let (page_id, n) = post.id.split_once('_').unwrap_or((&post.page, &post.id));
-        all.insert("id".into(), json!(post.id));
-        all.insert(
-            "message".into(),
-            post.message.clone().map_or(Value::Null, Value::String),
-        );
-        all.insert(
-            "link".into(),
-            post.link.clone().map_or(Value::Null, Value::String),
-        );
-        all.insert("created_time".into(), json!(graph_time(post.created_at)));
-        all.insert("is_published".into(), json!(visible));
-        all.insert(
-            "scheduled_publish_time".into(),
-            post.scheduled_for
-                .map_or(Value::Null, |t| json!(t.timestamp())),
-        );
-        all.insert(
-            "permalink_url".into(),
-            json!(format!("https://www.facebook.com/{page_id}/posts/{n}")),
-        );
+        all = post_node(post, now);
         "Post"
     } else if let Some(photo) = fb.photos.get(id) {
         page_of(&photo.page)?;

@@ -31,7 +31,7 @@ use super::state::World;
 use super::tokens::TokenKind;
 use crate::platform::Platform;
 use params::{check_options, container_kind};
-pub(crate) use read::{publishing_limit, read};
+pub(crate) use read::{list, publishing_limit, read};
 
 mod params;
 mod read;
@@ -225,7 +225,11 @@ pub(crate) fn create_container(
             check,
             forced,
             children,
-            text: p.text("caption").map(str::to_owned),
+            // platform-rules §1.2 "Story": caption not listed; Instagram ignores it.
+            text: p
+                .text("caption")
+                .filter(|_| kind != Kind::Stories)
+                .map(str::to_owned),
             options,
             published: None,
             parent: None,

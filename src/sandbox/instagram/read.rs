@@ -8,10 +8,11 @@ use serde_json::{Map, Value, json};
 
 use super::access;
 use crate::platform::Platform;
-use crate::sandbox::container::{Kind, Phase, Rejection};
+use crate::sandbox::accounts::Account;
+use crate::sandbox::container::{Kind, Phase, PublishedMedia, Rejection};
 use crate::sandbox::engine::Engine;
 use crate::sandbox::errors::GraphError;
-use crate::sandbox::graph::{GraphCall, graph_time, select};
+use crate::sandbox::graph::{GraphCall, graph_time, paged, select};
 
 /// `GET /{ig-user-id}/content_publishing_limit` (platform-rules §1.4 "Read live quota").
 pub(crate) fn publishing_limit(
@@ -111,6 +112,12 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
         .filter(|m| m.platform == Platform::Instagram)
         .ok_or_else(hidden)?;
     let account = access(&world, call, now, &m.owner, false).map_err(|_| hidden())?;
+    select("IGMedia", media_node(m, &account), &call.params, &["id"])
+}
+
+/// Every field of a published media (platform-rules §1.6 "Read a media", `media_type`,
+/// `media_product_type`, `timestamp`).
+fn media_node(m: &PublishedMedia, account: &Account) -> Map<String, Value> {
     let (media_type, product, path) = match (m.kind, m.is_video) {
         (Kind::Carousel, _) => ("CAROUSEL_ALBUM", "FEED", "p"),
         (Kind::Reels, _) => ("VIDEO", "REELS", "reel"),
@@ -146,13 +153,40 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
         .iter()
         .map(|c| json!({ "id": c }))
         .collect::<Vec<_>>();
-    all.insert(
-        "children".into(),
-        if children.is_empty() {
-            Value::Null
-        } else {
-            json!({ "data": children })
-        },
-    );
-    select("IGMedia", all, &call.params, &["id"])
+    let children = if children.is_empty() {
+        Value::Null
+    } else {
+        json!({ "data": children })
+    };
+    all.insert("children".into(), children);
+    all
+}
+
+/// `GET /{ig-user-id}/media` (feed posts and reels) and `/stories` (stories of the last 24 h),
+/// newest first: the read-only look-up that resolves an unanswered `media_publish`
+/// (platform-rules §8 "check first").
+pub(crate) fn list(
+    engine: &Engine,
+    call: &GraphCall,
+    user: &str,
+    stories: bool,
+) -> Result<Value, GraphError> {
+    let now = engine.now();
+    let world = engine.world();
+    let account = access(&world, call, now, user, false)?;
+    let mut mine: Vec<&PublishedMedia> = world
+        .media
+        .values()
+        .filter(|m| {
+            m.platform == Platform::Instagram && m.owner == account.id && m.container_is_top(&world)
+        })
+        .filter(|m| (m.kind == Kind::Stories) == stories)
+        .filter(|m| !stories || now < m.published_at + Duration::hours(24))
+        .collect();
+    mine.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.id.cmp(&a.id)));
+    let items = mine
+        .into_iter()
+        .map(|m| select("IGMedia", media_node(m, &account), &call.params, &["id"]))
+        .collect::<Result<Vec<_>, _>>()?;
+    paged(engine, call, items)
 }

@@ -27,7 +27,7 @@ use super::request::parse_list;
 use super::state::World;
 use super::text;
 use crate::platform::Platform;
-pub(crate) use read::{publishing_limit, read};
+pub(crate) use read::{list, publishing_limit, read};
 
 mod read;
 

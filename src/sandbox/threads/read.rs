@@ -8,10 +8,11 @@ use serde_json::{Map, Value, json};
 
 use super::access;
 use crate::platform::Platform;
-use crate::sandbox::container::{Kind, Phase, Rejection};
+use crate::sandbox::accounts::Account;
+use crate::sandbox::container::{Kind, Phase, PublishedMedia, Rejection};
 use crate::sandbox::engine::Engine;
 use crate::sandbox::errors::GraphError;
-use crate::sandbox::graph::{GraphCall, graph_time, select};
+use crate::sandbox::graph::{GraphCall, graph_time, paged, select};
 
 /// `GET /{threads-user-id}/threads_publishing_limit` (platform-rules §4 "Quotas").
 pub(crate) fn publishing_limit(
@@ -97,23 +98,31 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
         .filter(|m| m.platform == Platform::Threads)
         .ok_or_else(hidden)?;
     let account = access(&world, call, now, &m.owner, false).map_err(|_| hidden())?;
+    select(
+        "ThreadsMedia",
+        post_node(m, &account),
+        &call.params,
+        &["id"],
+    )
+}
+
+/// Every field of a published Threads post.
+fn post_node(m: &PublishedMedia, account: &Account) -> Map<String, Value> {
     let media_type = match m.kind {
         Kind::Text => "TEXT_POST",
         Kind::Video => "VIDEO",
         Kind::Carousel => "CAROUSEL_ALBUM",
         _ => "IMAGE",
     };
+    let permalink = format!(
+        "https://www.threads.net/@{}/post/{}",
+        account.username, m.shortcode
+    );
     let mut all = Map::new();
     all.insert("id".into(), json!(m.id));
     all.insert("media_product_type".into(), json!("THREADS"));
     all.insert("media_type".into(), json!(media_type));
-    all.insert(
-        "permalink".into(),
-        json!(format!(
-            "https://www.threads.net/@{}/post/{}",
-            account.username, m.shortcode
-        )),
-    );
+    all.insert("permalink".into(), json!(permalink));
     all.insert("shortcode".into(), json!(m.shortcode));
     all.insert(
         "text".into(),
@@ -128,13 +137,43 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
         .iter()
         .map(|c| json!({ "id": c }))
         .collect::<Vec<_>>();
-    all.insert(
-        "children".into(),
-        if children.is_empty() {
-            Value::Null
-        } else {
-            json!({ "data": children })
-        },
-    );
-    select("ThreadsMedia", all, &call.params, &["id"])
+    let children = if children.is_empty() {
+        Value::Null
+    } else {
+        json!({ "data": children })
+    };
+    all.insert("children".into(), children);
+    all
+}
+
+/// `GET /{threads-user-id}/threads`: the user's posts, newest first, for resolving an
+/// unanswered `threads_publish` by look-up (platform-rules §8 "check first").
+pub(crate) fn list(engine: &Engine, call: &GraphCall, user: &str) -> Result<Value, GraphError> {
+    let now = engine.now();
+    let world = engine.world();
+    let account = access(&world, call, now, user, false)?;
+    let mut mine: Vec<&PublishedMedia> = world
+        .media
+        .values()
+        .filter(|m| m.platform == Platform::Threads && m.owner == account.id)
+        .filter(|m| {
+            world
+                .containers
+                .get(&m.container)
+                .is_none_or(|c| !c.is_carousel_item)
+        })
+        .collect();
+    mine.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.id.cmp(&a.id)));
+    let items = mine
+        .into_iter()
+        .map(|m| {
+            select(
+                "ThreadsMedia",
+                post_node(m, &account),
+                &call.params,
+                &["id"],
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    paged(engine, call, items)
 }

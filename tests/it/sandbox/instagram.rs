@@ -394,6 +394,7 @@ async fn story_image_publishes_as_a_story() {
         .create(&[
             ("media_type", "STORIES"),
             ("image_url", &ig.sim.url("story.jpg")),
+            ("caption", "ignored"),
         ])
         .await
         .id();
@@ -404,7 +405,20 @@ async fn story_image_publishes_as_a_story() {
         (m["media_type"].as_str(), m["media_product_type"].as_str()),
         (Some("IMAGE"), Some("STORY"))
     );
+    assert!(m.get("caption").is_none(), "stories have no caption: {m}");
     assert_eq!(ig.sim.sb.ledger()[0].kind, "STORIES");
+    assert_eq!(ig.sim.sb.ledger()[0].text, None);
+    let delete = ig
+        .sim
+        .http
+        .delete(ig.url(&media))
+        .bearer_auth(ig.acct.access_token.expose());
+    let delete = super::util::reply(delete.send().await.unwrap()).await;
+    assert_eq!(
+        delete.graph_error(),
+        (100, Some(33)),
+        "the sandbox deletes nothing"
+    );
     let with_collab = ig
         .create(&[
             ("media_type", "STORIES"),
@@ -680,4 +694,68 @@ async fn reads_follow_graph_field_selection() {
         )
         .await;
     assert_eq!(bad_path.graph_error().0, 2500);
+}
+
+/// `GET /{ig-user-id}/media` lists published media newest first with Graph cursor paging: the
+/// lookup a client makes after an ambiguous `media_publish` (platform-rules §1.6).
+#[tokio::test]
+async fn media_edge_lists_published_media_newest_first_with_cursor_paging() {
+    let ig = Ig::start().await;
+    let mut published = Vec::new();
+    for caption in ["first", "second", "third"] {
+        let c = ig
+            .create(&[
+                ("image_url", &ig.sim.url("square.jpg")),
+                ("caption", caption),
+            ])
+            .await
+            .id();
+        ig.sim.process().await;
+        published.push(ig.publish(&c).await.id());
+        ig.sim.advance(60);
+    }
+    let list_url = ig.url(&format!("{}/media", ig.acct.id));
+    let page = ig
+        .sim
+        .get(
+            &list_url,
+            &ig.acct.access_token,
+            &[("fields", "id,caption"), ("limit", "2")],
+        )
+        .await
+        .ok()
+        .clone();
+    let ids = |page: &Value| -> Vec<String> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&page), [published[2].clone(), published[1].clone()]);
+    assert_eq!(page["data"][0]["caption"], "third");
+    let next = page["paging"]["next"]
+        .as_str()
+        .expect("a next link while items remain");
+    let rest = ig
+        .sim
+        .get(next, &ig.acct.access_token, &[])
+        .await
+        .ok()
+        .clone();
+    assert_eq!(ids(&rest), [published[0].clone()]);
+    assert!(
+        rest["paging"].get("next").is_none(),
+        "the last page has no next: {rest}"
+    );
+    let bad = ig
+        .sim
+        .get(
+            &list_url,
+            &ig.acct.access_token,
+            &[("after", "not a cursor")],
+        )
+        .await;
+    assert_eq!(bad.graph_error().0, 100);
 }
