@@ -1,4 +1,6 @@
-//! The integration tests: one binary that runs the real `postcal` (see `util`).
+//! The integration tests: one binary for the whole project (one binary keeps link time down).
+//! `util` runs the real `postcal` binary; each subsystem has its own module.
 
+mod sandbox;
 mod util;
 mod validate;

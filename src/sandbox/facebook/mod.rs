@@ -1,0 +1,401 @@
+//! Facebook Pages publishing on `graph.facebook.com` (platform-rules §3): `/feed` posts (text,
+//! link, scheduled, multi-photo via `attached_media`), `/photos` (published or
+//! `published=false` → `media_fbid`), `/videos` (`file_url`), `/me/accounts`, reading nodes.
+//!
+//! # Guarantees
+//! - A published post, photo or video is in the ledger once per successful call; a scheduled
+//!   post is in the ledger with `published_at` = its schedule time.
+//! - An unpublished photo can be attached to one post only.
+//!
+//! # Assumptions
+//! - Page photos and videos are downloaded during the request (the answer comes after), and
+//!   refused with Graph codes 324 (photo), 352/389 (video): the codes client libraries report.
+//! - `scheduled_publish_time` accepts a unix time or an ISO 8601 time; strtotime phrases
+//!   ("tomorrow") are not simulated. Reels and Page stories are not simulated.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+
+use super::accounts::Account;
+use super::engine::Engine;
+use super::errors::GraphError;
+use super::graph::GraphCall;
+use super::judge::Want;
+use super::ledger::{LedgerMedia, NewEntry};
+use super::state::World;
+use super::tokens::{TokenKind, TokenRecord};
+use crate::platform::Platform;
+pub(crate) use read::{accounts, list, read};
+
+mod read;
+
+#[derive(Debug, Default)]
+pub(crate) struct FacebookState {
+    posts: BTreeMap<String, Post>,
+    photos: BTreeMap<String, Photo>,
+    videos: BTreeMap<String, Video>,
+}
+
+#[derive(Debug, Clone)]
+struct Post {
+    id: String,
+    page: String,
+    message: Option<String>,
+    link: Option<String>,
+    published: bool,
+    scheduled_for: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+struct Photo {
+    id: String,
+    page: String,
+    caption: Option<String>,
+    media: LedgerMedia,
+    post_id: Option<String>,
+    attached_to: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+struct Video {
+    id: String,
+    page: String,
+    description: Option<String>,
+    title: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+/// The Page behind `seg`, for a Page token of that Page (posting) or, for reads, also a user
+/// token of its admin (platform-rules §3 "Permissions", "Page token").
+fn access(
+    world: &World,
+    call: &GraphCall,
+    now: DateTime<Utc>,
+    seg: &str,
+    scopes: &[&str],
+    post: bool,
+) -> Result<(Account, TokenRecord), GraphError> {
+    let auth = call.auth(world, now)?;
+    let id = if seg == "me" {
+        auth.subject.as_str()
+    } else {
+        seg
+    };
+    let page = world
+        .account(id)
+        .filter(|a| a.platform == Platform::Facebook)
+        .ok_or_else(|| GraphError::no_object(call.method_name(), seg))?;
+    let is_page_token = auth.kind == TokenKind::FacebookPage && auth.subject == page.id;
+    let is_admin = auth.kind == TokenKind::FacebookUser
+        && page.fb_user.as_deref() == Some(auth.subject.as_str());
+    if post && is_admin {
+        return Err(GraphError::new(
+            200,
+            "(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission",
+        )
+        .kind("OAuthException"));
+    }
+    if !is_page_token && !is_admin {
+        return Err(GraphError::no_object(call.method_name(), seg));
+    }
+    if let Some(missing) = scopes.iter().find(|s| !auth.has_scope(s)) {
+        return Err(GraphError::new(
+            200,
+            format!("(#200) The permission {missing} is required for this action"),
+        ));
+    }
+    Ok((page.clone(), auth))
+}
+
+/// platform-rules §3 "Scheduling": unix time or ISO 8601.
+fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
+    let raw = raw.trim();
+    if let Ok(secs) = raw.parse::<i64>() {
+        return DateTime::from_timestamp(secs, 0);
+    }
+    DateTime::parse_from_rfc3339(raw)
+        .or_else(|_| DateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S%z"))
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// `attached_media` as a JSON array or as `attached_media[N]` fields, each `{"media_fbid": id}`.
+fn attached_media(call: &GraphCall) -> Result<Vec<String>, GraphError> {
+    let bad = |name: &str| {
+        GraphError::invalid_param(format!("param {name} must be an object with a media_fbid"))
+    };
+    let fbid = |v: &Value| {
+        v.get("media_fbid").and_then(|f| {
+            f.as_str()
+                .map(str::to_owned)
+                .or_else(|| f.as_u64().map(|n| n.to_string()))
+        })
+    };
+    let mut ids = Vec::new();
+    if let Some(raw) = call.params.text("attached_media") {
+        let Ok(Value::Array(items)) = serde_json::from_str::<Value>(raw) else {
+            return Err(bad("attached_media"));
+        };
+        for item in &items {
+            ids.push(fbid(item).ok_or_else(|| bad("attached_media"))?);
+        }
+    }
+    for (name, raw) in call.params.with_prefix("attached_media[") {
+        let v: Value = serde_json::from_str(raw).map_err(|_| bad(name))?;
+        ids.push(fbid(&v).ok_or_else(|| bad(name))?);
+    }
+    Ok(ids)
+}
+
+/// `POST /{page-id}/feed` (platform-rules §3 "Text / link post", "Scheduling", "Multi-photo").
+pub(crate) fn feed(
+    engine: &Arc<Engine>,
+    call: &GraphCall,
+    page: &str,
+) -> Result<Value, GraphError> {
+    let now = engine.now();
+    let p = &call.params;
+    let mut world = engine.world();
+    let (page, _) = access(
+        &world,
+        call,
+        now,
+        page,
+        &["pages_manage_posts", "pages_read_engagement"],
+        true,
+    )?;
+    let message = p.text("message").map(str::to_owned);
+    let link = p.text("link").map(str::to_owned);
+    let attached = attached_media(call)?;
+    if message.is_none() && link.is_none() && attached.is_empty() {
+        return Err(GraphError::invalid_param("Missing message or attachment"));
+    }
+    let published = p.bool("published")?.unwrap_or(true);
+    let scheduled_for = match p.text("scheduled_publish_time") {
+        None => None,
+        Some(_) if published => {
+            return Err(GraphError::invalid_param(
+                "You cannot specify a scheduled publish time on a published post",
+            ));
+        }
+        Some(raw) => {
+            let at = parse_time(raw).ok_or_else(|| {
+                GraphError::invalid_param("The specified scheduled publish time is invalid.")
+            })?;
+            // platform-rules §3 "Scheduling": 10 minutes to 30 days ahead (§9.11).
+            if at < now + Duration::minutes(10) || at > now + Duration::days(30) {
+                return Err(GraphError::invalid_param(
+                    "The specified scheduled publish time is invalid.",
+                ));
+            }
+            Some(at)
+        }
+    };
+    let mut media = Vec::new();
+    for (i, fbid) in attached.iter().enumerate() {
+        let photo = world
+            .facebook
+            .photos
+            .get(fbid)
+            .filter(|ph| ph.page == page.id && ph.post_id.is_none() && ph.attached_to.is_none())
+            .ok_or_else(|| {
+                GraphError::invalid_param(format!(
+                    "param attached_media[{i}] has an invalid media_fbid {fbid}"
+                ))
+            })?;
+        media.push(photo.media.clone());
+    }
+    let post_id = format!("{}_{}", page.id, world.next_id());
+    for fbid in &attached {
+        if let Some(ph) = world.facebook.photos.get_mut(fbid) {
+            ph.attached_to = Some(post_id.clone());
+        }
+    }
+    let post = Post {
+        id: post_id.clone(),
+        page: page.id.clone(),
+        message: message.clone(),
+        link: link.clone(),
+        published: published || scheduled_for.is_some(),
+        scheduled_for,
+        created_at: now,
+    };
+    world.facebook.posts.insert(post_id.clone(), post);
+    if published || scheduled_for.is_some() {
+        let mut options = BTreeMap::new();
+        if let Some(l) = &link {
+            options.insert("link".to_owned(), json!(l));
+        }
+        if let Some(at) = scheduled_for {
+            options.insert("scheduled_publish_time".to_owned(), json!(at.timestamp()));
+        }
+        if !attached.is_empty() {
+            options.insert("attached_media".to_owned(), json!(attached));
+        }
+        record(
+            &mut world,
+            &page,
+            &post_id,
+            "FEED",
+            message,
+            media,
+            options,
+            now,
+            scheduled_for.unwrap_or(now),
+        );
+    }
+    Ok(json!({ "id": post_id }))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    world: &mut World,
+    page: &Account,
+    id: &str,
+    kind: &str,
+    text: Option<String>,
+    media: Vec<LedgerMedia>,
+    options: BTreeMap<String, Value>,
+    now: DateTime<Utc>,
+    at: DateTime<Utc>,
+) {
+    world.publish(NewEntry {
+        platform: Platform::Facebook,
+        account_id: page.id.clone(),
+        username: page.username.clone(),
+        post_id: id.to_owned(),
+        kind: kind.to_owned(),
+        source: id.to_owned(),
+        text,
+        media,
+        options,
+        committed_at: now,
+        published_at: at,
+    });
+}
+
+/// Downloads and judges a Page photo or video during the request.
+async fn fetch(engine: &Engine, url: &str, want: Want) -> Result<LedgerMedia, GraphError> {
+    let to_graph = |r: super::container::Rejection| match r {
+        super::container::Rejection::Graph { code, message, .. } => GraphError::new(code, message),
+        _ => GraphError::new(1, "An unknown error occurred"),
+    };
+    let file = engine
+        .fetcher
+        .get(url, true)
+        .await
+        .map_err(|e| to_graph(want.download_failed(&e)))?;
+    want.judge(&file).map_err(to_graph)?;
+    Ok(file.ledger_media())
+}
+
+/// `POST /{page-id}/photos` with `url` (platform-rules §3 "Single photo", "Multi-photo").
+pub(crate) async fn photos(
+    engine: &Arc<Engine>,
+    call: &GraphCall,
+    page: &str,
+) -> Result<Value, GraphError> {
+    let now = engine.now();
+    let p = &call.params;
+    let (page, _) = access(
+        &engine.world(),
+        call,
+        now,
+        page,
+        &["pages_manage_posts", "pages_read_engagement"],
+        true,
+    )?;
+    let url = p
+        .text("url")
+        .ok_or_else(|| GraphError::new(324, "(#324) Requires upload file"))?;
+    let published = p.bool("published")?.unwrap_or(true);
+    let media = fetch(engine, url, Want::FbPhoto).await?;
+    let caption = p
+        .text("caption")
+        .or_else(|| p.text("message"))
+        .map(str::to_owned);
+    let mut world = engine.world();
+    let photo_id = world.next_id();
+    let post_id = published.then(|| format!("{}_{}", page.id, world.next_id()));
+    world.facebook.photos.insert(
+        photo_id.clone(),
+        Photo {
+            id: photo_id.clone(),
+            page: page.id.clone(),
+            caption: caption.clone(),
+            media: media.clone(),
+            post_id: post_id.clone(),
+            attached_to: None,
+            created_at: now,
+        },
+    );
+    match post_id {
+        Some(post_id) => {
+            record(
+                &mut world,
+                &page,
+                &post_id,
+                "PHOTO",
+                caption,
+                vec![media],
+                BTreeMap::new(),
+                now,
+                now,
+            );
+            Ok(json!({ "id": photo_id, "post_id": post_id }))
+        }
+        None => Ok(json!({ "id": photo_id })),
+    }
+}
+
+/// `POST /{page-id}/videos` with `file_url` (platform-rules §3 "Video").
+pub(crate) async fn videos(
+    engine: &Arc<Engine>,
+    call: &GraphCall,
+    page: &str,
+) -> Result<Value, GraphError> {
+    let now = engine.now();
+    let p = &call.params;
+    let (page, _) = access(
+        &engine.world(),
+        call,
+        now,
+        page,
+        &["pages_manage_posts", "publish_video"],
+        true,
+    )?;
+    let url = p
+        .text("file_url")
+        .ok_or_else(|| GraphError::param_required("file_url"))?;
+    let media = fetch(engine, url, Want::FbVideo).await?;
+    let description = p.text("description").map(str::to_owned);
+    let mut world = engine.world();
+    let id = world.next_id();
+    let video = Video {
+        id: id.clone(),
+        page: page.id.clone(),
+        description: description.clone(),
+        title: p.text("title").map(str::to_owned),
+        created_at: now,
+    };
+    world.facebook.videos.insert(id.clone(), video);
+    if p.bool("published")?.unwrap_or(true) {
+        record(
+            &mut world,
+            &page,
+            &id,
+            "VIDEO",
+            description,
+            vec![media],
+            BTreeMap::new(),
+            now,
+            now,
+        );
+    }
+    Ok(json!({ "id": id }))
+}

@@ -1,0 +1,246 @@
+//! The HTTP side: one loopback listener, one router with a path prefix per real host, a log line
+//! per request, and the fault gate every endpoint passes through.
+//!
+//! # Guarantees
+//! - The request log shows method, path (secret query values as `***`), status and latency;
+//!   never a token, a code or a secret.
+//! - "Apply then drop": the endpoint runs in full, then its connection is aborted before a
+//!   single byte of the answer is written, so the client sees a closed connection.
+//! - Shutdown stops accepting, lets in-flight requests finish, and ends injected hangs by
+//!   dropping their connections.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::connect_info::Connected;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::serve::IncomingStream;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::engine::Engine;
+use super::errors::{ApiError, Envelope};
+use super::faults::FaultAction;
+use super::request::redacted_path_and_query;
+
+/// One accepted connection, as handlers see it: a switch that aborts it.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnHandle {
+    kill: Arc<AtomicBool>,
+}
+
+impl ConnHandle {
+    /// Makes every further read and write on the connection fail, so hyper drops it.
+    pub fn kill(&self) {
+        self.kill.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Connected<IncomingStream<'_, KillableListener>> for ConnHandle {
+    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
+        stream.remote_addr().clone()
+    }
+}
+
+/// A TCP stream that starts failing once its [`ConnHandle`] is killed.
+pub(crate) struct KillableStream {
+    inner: TcpStream,
+    kill: Arc<AtomicBool>,
+}
+
+fn aborted() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        "connection dropped by an injected fault",
+    )
+}
+
+impl AsyncRead for KillableStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.kill.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for KillableStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.kill.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.kill.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(aborted()));
+        }
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// A TCP listener whose connections can be aborted from a handler.
+pub(crate) struct KillableListener(pub TcpListener);
+
+impl axum::serve::Listener for KillableListener {
+    type Io = KillableStream;
+    type Addr = ConnHandle;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, _remote)) => {
+                    let _ = stream.set_nodelay(true);
+                    let kill = Arc::new(AtomicBool::new(false));
+                    return (
+                        KillableStream {
+                            inner: stream,
+                            kill: kill.clone(),
+                        },
+                        ConnHandle { kill },
+                    );
+                }
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.0.local_addr()?;
+        Ok(ConnHandle {
+            kill: Arc::new(AtomicBool::new(false)),
+        })
+    }
+}
+
+/// Marks a response whose connection was dropped, for the request log.
+#[derive(Debug, Clone, Copy)]
+struct Dropped;
+
+/// Runs one endpoint call through the fault gate: counts it, applies an injected error,
+/// latency or hang, runs `call`, then applies "apply then drop" / "apply then 500".
+pub(crate) async fn gate<F, Fut>(
+    engine: &Engine,
+    conn: &ConnHandle,
+    endpoint: &str,
+    envelope: Envelope,
+    call: F,
+) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Response, ApiError>>,
+{
+    engine.count(endpoint);
+    let fault = engine.faults.draw(endpoint);
+    let mut after = None;
+    match fault {
+        Some(FaultAction::Error(e)) => return render(engine, envelope, e.to_api_error(envelope)),
+        Some(FaultAction::Latency { ms }) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        Some(FaultAction::Hang) => {
+            engine.shutting_down().await;
+            conn.kill();
+            let mut resp = StatusCode::SERVICE_UNAVAILABLE.into_response();
+            resp.extensions_mut().insert(Dropped);
+            return resp;
+        }
+        Some(a @ (FaultAction::ApplyThenDrop | FaultAction::ApplyThen500)) => after = Some(a),
+        Some(FaultAction::ProcessingError(_)) | None => {}
+    }
+    let resp = match call().await {
+        Ok(r) => r,
+        Err(e) => render(engine, envelope, e),
+    };
+    match after {
+        Some(FaultAction::ApplyThenDrop) => {
+            conn.kill();
+            let mut resp = resp;
+            resp.extensions_mut().insert(Dropped);
+            resp
+        }
+        Some(_) => render(engine, envelope, ApiError::internal(envelope)),
+        None => resp,
+    }
+}
+
+/// Renders an error with a fresh trace id in the envelope's style.
+pub(crate) fn render(engine: &Engine, envelope: Envelope, err: ApiError) -> Response {
+    let id = if matches!(envelope, Envelope::TikTok | Envelope::TikTokOAuth) {
+        engine.log_id()
+    } else {
+        engine.trace_id()
+    };
+    err.into_response_with(&id)
+}
+
+/// One line per request: method, redacted path, status, latency.
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let shown = redacted_path_and_query(req.uri().path(), req.uri().query());
+    let resp = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let status = if resp.extensions().get::<Dropped>().is_some() {
+        "dropped".to_owned()
+    } else {
+        resp.status().as_u16().to_string()
+    };
+    tracing::info!(target: "postcal::sandbox", "{method} {shown} -> {status} ({ms:.1} ms)");
+    resp
+}
+
+/// Paths no simulated host knows.
+async fn not_found(State(engine): State<Arc<Engine>>, req: Request) -> Response {
+    engine.count("unknown");
+    let path = req.uri().path();
+    if path.starts_with("/open.tiktokapis.com/") || path.starts_with("/open-upload.tiktokapis.com/")
+    {
+        let e = super::errors::TikTokError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "The requested path does not exist.",
+        );
+        return render(&engine, Envelope::TikTok, e.into());
+    }
+    render(
+        &engine,
+        Envelope::Plain,
+        ApiError::Plain(
+            StatusCode::NOT_FOUND,
+            format!("no simulated endpoint at {path}"),
+        ),
+    )
+}
+
+/// The whole router: every simulated host under its own prefix, plus `/_sandbox/`.
+pub(crate) fn router(engine: Arc<Engine>) -> Router {
+    Router::new()
+        .merge(super::graph::routes())
+        .merge(super::tiktok::routes())
+        .merge(super::oauth::routes())
+        .merge(super::admin::routes())
+        .fallback(not_found)
+        .layer(middleware::from_fn(log_request))
+        .with_state(engine)
+}
