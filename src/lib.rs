@@ -21,4 +21,5 @@ pub mod rules;
 pub mod sandbox;
 pub mod schedule;
 pub mod schema;
+pub mod state;
 pub mod yaml;
