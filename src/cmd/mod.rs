@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 pub mod init;
 pub mod output;
+pub mod plan;
 pub mod sandbox;
 pub mod schema;
 pub mod validate;
@@ -58,6 +59,7 @@ pub enum Command {
     Schema(schema::Args),
     Init(init::Args),
     Sandbox(sandbox::Args),
+    Plan(plan::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -78,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Plan(args) => plan::run(args),
     };
     match result {
         Ok(exit) => exit.into(),
