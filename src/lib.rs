@@ -18,6 +18,7 @@ pub mod manifest;
 pub mod media;
 pub mod plan;
 pub mod platform;
+pub mod reconcile;
 pub mod rules;
 pub mod sandbox;
 pub mod schedule;
