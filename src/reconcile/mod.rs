@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod fake;
 pub mod machine;
 pub mod publisher;
+pub mod watch;
 
 pub use backoff::{Backoff, Jitter};
 pub use daemon::{Daemon, Fatal, Options, View, Wakeup};
@@ -20,3 +21,4 @@ pub use fake::{FakePublisher, RecordingPublisher, Script, Step};
 pub use publisher::{
     Failure, FailureClass, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob,
 };
+pub use watch::{CalendarWatcher, WatchOptions, watch};
