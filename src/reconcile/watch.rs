@@ -79,7 +79,7 @@ pub fn watch(
     let thread = std::thread::Builder::new()
         .name("postcal-watch".into())
         .spawn(move || debounce_loop(rx, watcher, root, watched, wake, options))
-        .map_err(|e| notify::Error::io(e))?;
+        .map_err(notify::Error::io)?;
     Ok(CalendarWatcher {
         _thread: thread,
         stop: tx,
