@@ -8,8 +8,10 @@ use clap::{Parser, Subcommand};
 pub mod init;
 pub mod output;
 pub mod plan;
+pub mod run;
 pub mod sandbox;
 pub mod schema;
+pub mod status;
 pub mod validate;
 
 /// How a verb ended, mapped to the process exit code in one place.
@@ -60,6 +62,8 @@ pub enum Command {
     Init(init::Args),
     Sandbox(sandbox::Args),
     Plan(plan::Args),
+    Status(status::Args),
+    Run(run::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -81,6 +85,8 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -129,7 +129,7 @@ fn debounce_loop(
     loop {
         // Idle: block until something happens.
         match rx.recv() {
-            Ok(Msg::Event(e)) if relevant(&root, &e) => {}
+            Ok(Msg::Event(e)) if relevant(&root, &watched, &e) => {}
             Ok(Msg::Event(_)) => continue,
             Ok(Msg::Stop) | Err(_) => return,
         }
@@ -143,7 +143,7 @@ fn debounce_loop(
             }
             match rx.recv_timeout(left) {
                 Ok(Msg::Event(e)) => {
-                    if relevant(&root, &e) {
+                    if relevant(&root, &watched, &e) {
                         quiet_until = Instant::now() + options.debounce;
                     }
                 }
@@ -162,8 +162,13 @@ fn debounce_loop(
     }
 }
 
-/// Whether an event can change the calendar.
-fn relevant(root: &Path, event: &notify::Result<notify::Event>) -> bool {
+/// Whether an event can change the calendar. Directly in the root only `postcal.yaml` and
+/// folders matter (a log file written next to postcal.yaml must not cause rescans).
+fn relevant(
+    root: &Path,
+    watched: &HashSet<PathBuf>,
+    event: &notify::Result<notify::Event>,
+) -> bool {
     let event = match event {
         Ok(e) => e,
         // Overflow or another OS error: rescan to be safe.
@@ -175,7 +180,15 @@ fn relevant(root: &Path, event: &notify::Result<notify::Event>) -> bool {
     if event.need_rescan() || event.paths.is_empty() {
         return true;
     }
-    event.paths.iter().any(|p| !ignored(root, p))
+    event.paths.iter().any(|p| {
+        let top_level = p.parent() == Some(root);
+        !ignored(root, p)
+            && (!top_level
+                || p.file_name()
+                    .is_some_and(|n| n == crate::manifest::load::CONFIG_FILE)
+                || p.is_dir()
+                || watched.contains(p))
+    })
 }
 
 /// Hidden paths (any component starting with `.`) and editor temporaries.
