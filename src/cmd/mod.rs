@@ -7,8 +7,11 @@ use clap::{Parser, Subcommand};
 
 pub mod init;
 pub mod output;
+pub mod plan;
+pub mod run;
 pub mod sandbox;
 pub mod schema;
+pub mod status;
 pub mod validate;
 
 /// How a verb ended, mapped to the process exit code in one place.
@@ -58,6 +61,9 @@ pub enum Command {
     Schema(schema::Args),
     Init(init::Args),
     Sandbox(sandbox::Args),
+    Plan(plan::Args),
+    Status(status::Args),
+    Run(run::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -78,6 +84,9 @@ pub fn main() -> ExitCode {
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),
         Command::Sandbox(args) => sandbox::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Run(args) => run::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -1,0 +1,684 @@
+//! [`plan`]: desired × observed × now × policy → [`Plan`], without IO.
+//!
+//! Per post and target ("stream"), records are classified first, then the schedule is walked:
+//!
+//! - a published record is `nothing`, or `drift` when the content hash (or, for a one-off post,
+//!   the time) changed since; only the latest publication of a stream is compared, older ones
+//!   of a repeating post are history;
+//! - preparing/prepared/armed records are `resume`, whatever the manifest says now (an armed
+//!   slot may already be public and must be resolved by look-up);
+//! - retryable failures are `retry` at their next action time; permanent ones wait for a
+//!   content change, then publish again; `needs_review` is shown until a person resolves it;
+//! - unrecorded occurrences in the past are `publish` within `max_lateness`, else `missed`;
+//!   future ones are `wait` (the next one always, more up to the horizon);
+//! - a one-off post with a publication (or work in flight, or a review pending) at another time
+//!   is not planned again: moving its `at` after publishing is drift, not a second post;
+//! - records whose post or target is gone are `orphan` when published (kept, never deleted),
+//!   or `blocked` when their manifest file is still there but has errors.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use super::desired::{Desired, DesiredPost, DesiredTarget};
+use super::{Change, ChangeKind, Plan, Policy, Summary};
+use crate::manifest::PostStatus;
+use crate::state::{Record, SlotKey, SlotState};
+
+type Streams<'a> = BTreeMap<(&'a str, &'a str), Vec<&'a Record>>;
+
+/// Computes the plan. `observed` is every record, keyed by slot.
+pub fn plan(
+    desired: &Desired,
+    observed: &BTreeMap<SlotKey, Record>,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Plan {
+    let mut streams: Streams = BTreeMap::new();
+    for r in observed.values() {
+        streams
+            .entry((r.key.post.as_str(), r.key.target.as_str()))
+            .or_default()
+            .push(r);
+    }
+    let mut out = Vec::new();
+    let mut visited: HashSet<(&str, &str)> = HashSet::new();
+    let mut seen_ids: HashSet<&str> = HashSet::new();
+    let mut blocked_ids: HashSet<&str> = HashSet::new();
+    for post in &desired.posts {
+        // A duplicate id is a validation error on the second post; the first one stands.
+        if !seen_ids.insert(post.id.as_str()) {
+            continue;
+        }
+        if let Some(blocked) = &post.blocked {
+            blocked_ids.insert(post.id.as_str());
+            for target in &post.targets {
+                let recs = streams
+                    .get(&(post.id.as_str(), target.key.as_str()))
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let at = post
+                    .schedule
+                    .as_ref()
+                    .and_then(|s| s.next_after(now, true))
+                    .or_else(|| recs.last().map(|r| r.key.at))
+                    .unwrap_or(now);
+                out.push(change(
+                    &post.id,
+                    &target.key,
+                    at,
+                    ChangeKind::Blocked {
+                        errors: blocked.errors,
+                        first_error: blocked.first_error.clone(),
+                    },
+                    Some(&post.revision.path),
+                ));
+            }
+            continue;
+        }
+        for target in &post.targets {
+            let key = (post.id.as_str(), target.key.as_str());
+            visited.insert(key);
+            let recs = streams.get(&key).map(Vec::as_slice).unwrap_or_default();
+            plan_stream(post, target, recs, now, policy, &mut out);
+        }
+    }
+    for (key, recs) in &streams {
+        if visited.contains(key) {
+            continue;
+        }
+        let latest = recs.last().map(|r| r.revision.path.as_str());
+        let gone = if blocked_ids.contains(key.0) {
+            Gone::PostBlocked
+        } else if latest.is_some_and(|p| desired.files_with_errors.contains(p)) {
+            Gone::FileBroken
+        } else {
+            Gone::Deleted
+        };
+        gone_stream(recs, gone, now, &mut out);
+    }
+    out.sort_by(|a, b| {
+        (a.slot.at, &a.slot.post, &a.slot.target).cmp(&(b.slot.at, &b.slot.post, &b.slot.target))
+    });
+    let mut summary = Summary::default();
+    for c in &out {
+        summary.count(&c.kind);
+    }
+    let next_wake = out
+        .iter()
+        .filter_map(Change::action_at)
+        .filter(|t| *t > now)
+        .min();
+    Plan {
+        now,
+        changes: out,
+        next_wake,
+        summary,
+        errors: desired.errors,
+    }
+}
+
+fn change(
+    post: &str,
+    target: &str,
+    at: DateTime<Utc>,
+    kind: ChangeKind,
+    path: Option<&str>,
+) -> Change {
+    Change {
+        slot: SlotKey::new(post, target, at),
+        kind,
+        path: path.map(str::to_owned),
+    }
+}
+
+fn plan_stream(
+    post: &DesiredPost,
+    target: &DesiredTarget,
+    recs: &[&Record],
+    now: DateTime<Utc>,
+    policy: &Policy,
+    out: &mut Vec<Change>,
+) {
+    let path = Some(post.revision.path.as_str());
+    let Some(schedule) = &post.schedule else {
+        return;
+    };
+    let scheduled = post.status == PostStatus::Scheduled;
+    let one_off = schedule.repeat.is_none();
+    let is_occurrence = |t: DateTime<Utc>| schedule.next_after(t, true) == Some(t);
+    let latest_published = recs
+        .iter()
+        .rev()
+        .find(|r| matches!(r.state, SlotState::Published { .. }));
+    let mut recorded: HashSet<DateTime<Utc>> = HashSet::new();
+    let mut push = |r: &Record, kind| out.push(change(&post.id, &target.key, r.key.at, kind, path));
+    for r in recs {
+        if r.state != SlotState::Planned {
+            recorded.insert(r.key.at);
+        }
+        match &r.state {
+            SlotState::Planned => {}
+            SlotState::Published {
+                remote_id,
+                permalink,
+                ..
+            } => {
+                if latest_published.is_none_or(|l| l.key != r.key) {
+                    continue;
+                }
+                let why = if r.content_hash != target.content_hash {
+                    Some("the manifest changed since it was published".to_owned())
+                } else if one_off && r.key.at != schedule.start {
+                    Some(format!(
+                        "`at` moved to {} after it was published",
+                        schedule.start.to_rfc3339()
+                    ))
+                } else {
+                    None
+                };
+                let (remote_id, permalink) = (remote_id.clone(), permalink.clone());
+                push(
+                    r,
+                    match why {
+                        Some(why) => ChangeKind::Drift {
+                            remote_id,
+                            permalink,
+                            why,
+                        },
+                        None => ChangeKind::Nothing {
+                            remote_id,
+                            permalink,
+                        },
+                    },
+                );
+            }
+            s if s.in_flight() => push(
+                r,
+                ChangeKind::Resume {
+                    state: s.name(),
+                    at: r.next_action.unwrap_or(now),
+                },
+            ),
+            SlotState::NeedsReview { why } => {
+                push(r, ChangeKind::NeedsReview { why: why.clone() });
+            }
+            SlotState::Failed { reason, permanent } => {
+                if !scheduled || !is_occurrence(r.key.at) {
+                    continue;
+                }
+                if !permanent {
+                    push(
+                        r,
+                        ChangeKind::Retry {
+                            at: r.next_action.unwrap_or(now),
+                            attempts: r.attempts,
+                            last_error: r.last_error.clone(),
+                        },
+                    );
+                } else if r.content_hash != target.content_hash {
+                    // Fixed since the permanent failure: publish again, at once.
+                    push(r, ChangeKind::Publish);
+                } else {
+                    push(
+                        r,
+                        ChangeKind::Failed {
+                            reason: reason.clone(),
+                        },
+                    );
+                }
+            }
+            SlotState::Missed => {
+                if is_occurrence(r.key.at) {
+                    push(r, ChangeKind::Missed { recorded: true });
+                }
+            }
+            SlotState::Preparing | SlotState::Prepared { .. } | SlotState::Armed { .. } => {}
+        }
+    }
+    if !scheduled {
+        if let Some(next) = schedule.next_after(now, true) {
+            let kind = if post.status == PostStatus::Draft {
+                ChangeKind::Draft
+            } else {
+                ChangeKind::Paused
+            };
+            out.push(change(&post.id, &target.key, next, kind, path));
+        }
+        return;
+    }
+    if one_off
+        && recs.iter().any(|r| {
+            r.key.at != schedule.start
+                && (r.state.in_flight()
+                    || matches!(
+                        r.state,
+                        SlotState::Published { .. } | SlotState::NeedsReview { .. }
+                    ))
+        })
+    {
+        return;
+    }
+    let after = if one_off {
+        schedule.start - chrono::Duration::seconds(1)
+    } else {
+        now - policy.lookback
+    };
+    for t in schedule.recent(after, now, policy.per_target_limit) {
+        if recorded.contains(&t) {
+            continue;
+        }
+        let kind = if now - t <= policy.max_lateness {
+            ChangeKind::Publish
+        } else {
+            ChangeKind::Missed { recorded: false }
+        };
+        out.push(change(&post.id, &target.key, t, kind, path));
+    }
+    let mut upcoming = schedule.upcoming(now, now + policy.horizon, policy.per_target_limit);
+    if upcoming.is_empty()
+        && let Some(next) = schedule.next_after(now, false)
+    {
+        upcoming.push(next);
+    }
+    for t in upcoming {
+        if !recorded.contains(&t) {
+            out.push(change(&post.id, &target.key, t, ChangeKind::Wait, path));
+        }
+    }
+}
+
+/// Why a stream with records has no valid desired post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gone {
+    /// The post is there but invalid: it already has its `blocked` line.
+    PostBlocked,
+    /// The post could not be read from its manifest, which has errors.
+    FileBroken,
+    /// The post or the target was removed.
+    Deleted,
+}
+
+/// Records whose post or target is no longer in the calendar (or is blocked).
+fn gone_stream(recs: &[&Record], gone: Gone, now: DateTime<Utc>, out: &mut Vec<Change>) {
+    let latest_published = recs
+        .iter()
+        .rev()
+        .find(|r| matches!(r.state, SlotState::Published { .. }));
+    for r in recs {
+        let path = Some(r.revision.path.as_str());
+        let kind = match &r.state {
+            s if s.in_flight() => ChangeKind::Resume {
+                state: s.name(),
+                at: r.next_action.unwrap_or(now),
+            },
+            SlotState::NeedsReview { why } => ChangeKind::NeedsReview { why: why.clone() },
+            SlotState::Published {
+                remote_id,
+                permalink,
+                ..
+            } if latest_published.is_some_and(|l| l.key == r.key) => match gone {
+                Gone::PostBlocked => ChangeKind::Nothing {
+                    remote_id: remote_id.clone(),
+                    permalink: permalink.clone(),
+                },
+                Gone::FileBroken => ChangeKind::Blocked {
+                    errors: 0,
+                    first_error: format!(
+                        "{} has errors; its last valid version is kept (run `postcal validate`)",
+                        r.revision.path
+                    ),
+                },
+                Gone::Deleted => ChangeKind::Orphan {
+                    remote_id: remote_id.clone(),
+                    permalink: permalink.clone(),
+                    path: r.revision.path.clone(),
+                },
+            },
+            _ => continue,
+        };
+        out.push(change(&r.key.post, &r.key.target, r.key.at, kind, path));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::desired::{Blocked, Content};
+    use crate::platform::Platform;
+    use crate::schedule::Schedule;
+    use crate::state::Revision;
+    use chrono::TimeZone;
+    use std::sync::Arc;
+
+    const TARGET: &str = "instagram/acme";
+
+    fn t(h: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap() + chrono::Duration::minutes(h)
+    }
+
+    fn now() -> DateTime<Utc> {
+        t(0)
+    }
+
+    fn post(id: &str, schedule: Schedule, status: PostStatus, hash: &str) -> DesiredPost {
+        DesiredPost {
+            id: id.into(),
+            revision: Revision {
+                path: format!("posts/{id}.yaml"),
+                file_hash: "f".into(),
+            },
+            status,
+            schedule: Some(schedule),
+            targets: vec![DesiredTarget {
+                key: TARGET.into(),
+                platform: Platform::Instagram,
+                account: "acme".into(),
+                content: Arc::new(Content {
+                    platform: Platform::Instagram,
+                    text: None,
+                    media: vec![],
+                    options: serde_json::Value::Null,
+                }),
+                content_hash: hash.into(),
+            }],
+            blocked: None,
+        }
+    }
+
+    fn once(id: &str, minutes: i64) -> DesiredPost {
+        post(id, Schedule::once(t(minutes)), PostStatus::Scheduled, "h1")
+    }
+
+    fn rec(id: &str, minutes: i64, state: SlotState, hash: &str) -> Record {
+        let mut r = Record::planned(
+            SlotKey::new(id, TARGET, t(minutes)),
+            hash.into(),
+            Revision {
+                path: format!("posts/{id}.yaml"),
+                file_hash: "f".into(),
+            },
+            t(minutes),
+        );
+        r.state = state;
+        r
+    }
+
+    fn published() -> SlotState {
+        SlotState::Published {
+            remote_id: "m1".into(),
+            permalink: None,
+            at: t(0),
+        }
+    }
+
+    fn run(posts: Vec<DesiredPost>, records: Vec<Record>) -> Plan {
+        let desired = Desired {
+            posts,
+            max_lateness: chrono::Duration::hours(1),
+            ..Desired::default()
+        };
+        let observed = records.into_iter().map(|r| (r.key.clone(), r)).collect();
+        plan(
+            &desired,
+            &observed,
+            now(),
+            &Policy::new(chrono::Duration::hours(1)),
+        )
+    }
+
+    /// (name, plan) → the kinds and minutes of every change.
+    fn kinds(plan: &Plan) -> Vec<(String, i64)> {
+        plan.changes
+            .iter()
+            .map(|c| (c.kind.name().to_owned(), (c.slot.at - t(0)).num_minutes()))
+            .collect()
+    }
+
+    #[test]
+    fn every_change_kind() {
+        let retry_state = SlotState::Failed {
+            reason: "HTTP 503".into(),
+            permanent: false,
+        };
+        let permanent = SlotState::Failed {
+            reason: "caption too long".into(),
+            permanent: true,
+        };
+        let mut blocked = once("broken", 60);
+        blocked.blocked = Some(Blocked {
+            errors: 2,
+            first_error: "caption has 2301 characters".into(),
+        });
+        let mut retry = rec("retry", -10, retry_state, "h1");
+        retry.next_action = Some(t(5));
+        let mut armed = rec(
+            "armed",
+            -1,
+            SlotState::Armed {
+                remote_ids: vec!["c1".into()],
+            },
+            "h1",
+        );
+        armed.next_action = None;
+        type Case = (
+            &'static str,
+            Vec<DesiredPost>,
+            Vec<Record>,
+            Vec<(&'static str, i64)>,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "future post waits",
+                vec![once("a", 30)],
+                vec![],
+                vec![("wait", 30)],
+            ),
+            (
+                "due post publishes",
+                vec![once("a", -30)],
+                vec![],
+                vec![("publish", -30)],
+            ),
+            (
+                "exactly max_lateness late still publishes",
+                vec![once("a", -60)],
+                vec![],
+                vec![("publish", -60)],
+            ),
+            (
+                "past max_lateness is missed",
+                vec![once("a", -61)],
+                vec![],
+                vec![("missed", -61)],
+            ),
+            (
+                "a recorded miss stays missed",
+                vec![once("a", -120)],
+                vec![rec("a", -120, SlotState::Missed, "h1")],
+                vec![("missed", -120)],
+            ),
+            (
+                "published and unchanged: nothing",
+                vec![once("a", -30)],
+                vec![rec("a", -30, published(), "h1")],
+                vec![("nothing", -30)],
+            ),
+            (
+                "published then edited: drift, not re-posted",
+                vec![once("a", -30)],
+                vec![rec("a", -30, published(), "old")],
+                vec![("drift", -30)],
+            ),
+            (
+                "published then moved: drift, no second post",
+                vec![once("a", 120)],
+                vec![rec("a", -30, published(), "h1")],
+                vec![("drift", -30)],
+            ),
+            (
+                "published then manifest deleted: orphan",
+                vec![],
+                vec![rec("gone", -30, published(), "h1")],
+                vec![("orphan", -30)],
+            ),
+            (
+                "invalid manifest: blocked",
+                vec![blocked],
+                vec![],
+                vec![("blocked", 60)],
+            ),
+            (
+                "paused",
+                vec![post("p", Schedule::once(t(30)), PostStatus::Paused, "h1")],
+                vec![],
+                vec![("paused", 30)],
+            ),
+            (
+                "draft",
+                vec![post("d", Schedule::once(t(30)), PostStatus::Draft, "h1")],
+                vec![],
+                vec![("draft", 30)],
+            ),
+            (
+                "retryable failure: retry at next action",
+                vec![once("retry", -10)],
+                vec![retry],
+                vec![("retry", -10)],
+            ),
+            (
+                "permanent failure waits",
+                vec![once("a", -10)],
+                vec![rec("a", -10, permanent.clone(), "h1")],
+                vec![("failed", -10)],
+            ),
+            (
+                "permanent failure then fixed: publish",
+                vec![once("a", -10)],
+                vec![rec("a", -10, permanent, "old")],
+                vec![("publish", -10)],
+            ),
+            (
+                "armed: resume (look-up)",
+                vec![once("armed", -1)],
+                vec![armed],
+                vec![("resume", -1)],
+            ),
+            (
+                "needs review is shown",
+                vec![once("a", -1)],
+                vec![rec(
+                    "a",
+                    -1,
+                    SlotState::NeedsReview {
+                        why: "timeout".into(),
+                    },
+                    "h1",
+                )],
+                vec![("needs_review", -1)],
+            ),
+            (
+                "armed and deleted still resumes",
+                vec![],
+                vec![rec("x", -1, SlotState::Armed { remote_ids: vec![] }, "h1")],
+                vec![("resume", -1)],
+            ),
+            (
+                "rescheduled before publishing: only the new time",
+                vec![once("a", 90)],
+                vec![rec(
+                    "a",
+                    30,
+                    SlotState::Failed {
+                        reason: "503".into(),
+                        permanent: false,
+                    },
+                    "h1",
+                )],
+                vec![("wait", 90)],
+            ),
+        ];
+        for (name, posts, records, expected) in cases {
+            let plan = run(posts, records);
+            let expected: Vec<(String, i64)> = expected
+                .into_iter()
+                .map(|(k, m)| (k.to_owned(), m))
+                .collect();
+            assert_eq!(kinds(&plan), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_deleted_post_in_a_broken_file_is_blocked_not_orphaned() {
+        let desired = Desired {
+            files_with_errors: ["posts/gone.yaml".to_owned()].into(),
+            max_lateness: chrono::Duration::hours(1),
+            ..Desired::default()
+        };
+        let r = rec("gone", -30, published(), "h1");
+        let observed = [(r.key.clone(), r)].into();
+        let plan = plan(
+            &desired,
+            &observed,
+            now(),
+            &Policy::new(chrono::Duration::hours(1)),
+        );
+        assert_eq!(kinds(&plan), vec![("blocked".to_owned(), -30)]);
+    }
+
+    #[test]
+    fn repeating_post_lists_history_once_and_upcoming_within_horizon() {
+        // Daily at 09:00 UTC from Nov 29: Nov 29 and 30 published, Dec 1 due now, then daily.
+        let s =
+            Schedule::repeating(t(-2 * 24 * 60), chrono_tz::Tz::UTC, "0 9 * * *", None).unwrap();
+        let p = post("daily", s, PostStatus::Scheduled, "h1");
+        let records = vec![
+            rec("daily", -2 * 24 * 60, published(), "h1"),
+            rec("daily", -24 * 60, published(), "old"),
+        ];
+        let plan = run(vec![p], records);
+        let got = kinds(&plan);
+        // The older publication is history; the latest is compared (content changed: drift).
+        assert_eq!(got[0], ("drift".to_owned(), -24 * 60));
+        assert_eq!(got[1], ("publish".to_owned(), 0));
+        assert_eq!(got.len(), 2 + 7, "{got:?}");
+        assert!(got[2..].iter().all(|(k, _)| k == "wait"));
+        assert_eq!(plan.summary.publish, 1);
+        assert_eq!(plan.summary.wait, 7);
+        assert_eq!(plan.next_wake, Some(t(24 * 60)));
+    }
+
+    #[test]
+    fn next_wake_is_the_earliest_future_action() {
+        let mut retry = rec(
+            "r",
+            -10,
+            SlotState::Failed {
+                reason: "503".into(),
+                permanent: false,
+            },
+            "h1",
+        );
+        retry.next_action = Some(t(3));
+        let plan = run(vec![once("a", 30), once("r", -10)], vec![retry]);
+        assert_eq!(plan.next_wake, Some(t(3)));
+        assert_eq!(plan.due().count(), 0);
+        let plan = run(vec![once("a", -5)], vec![]);
+        assert_eq!(plan.due().count(), 1);
+        assert_eq!(plan.next_wake, None);
+    }
+
+    #[test]
+    fn long_ago_one_off_post_is_missed_and_old_repeats_are_bounded() {
+        let plan = run(vec![once("old", -90 * 24 * 60)], vec![]);
+        assert_eq!(kinds(&plan), vec![("missed".to_owned(), -90 * 24 * 60)]);
+        let s =
+            Schedule::repeating(t(-365 * 24 * 60), chrono_tz::Tz::UTC, "* * * * *", None).unwrap();
+        let plan = run(
+            vec![post("minutely", s, PostStatus::Scheduled, "h1")],
+            vec![],
+        );
+        let policy = Policy::new(chrono::Duration::hours(1));
+        assert!(plan.changes.len() <= 2 * policy.per_target_limit);
+    }
+}

@@ -1,0 +1,24 @@
+//! Reconciliation: acting on the plan, on time, without ever posting twice or losing a post.
+//!
+//! - [`publisher`]: the [`Publisher`] trait platform adapters implement (prepare → commit →
+//!   look up, each outcome classified retryable / permanent / ambiguous);
+//! - [`machine`]: one slot's state machine, every transition flushed before the next call;
+//! - [`backoff`]: exponential backoff with jitter;
+//! - [`daemon`]: the level-triggered loop ([`Daemon`]);
+//! - [`watch`]: the calendar watcher (debounced, capped);
+//! - [`fake`]: a scriptable fake platform for tests, and the `--dry-run` recorder.
+
+pub mod backoff;
+pub mod daemon;
+pub mod fake;
+pub mod machine;
+pub mod publisher;
+pub mod watch;
+
+pub use backoff::{Backoff, Jitter};
+pub use daemon::{Daemon, Fatal, Options, View, Wakeup};
+pub use fake::{FakePublisher, RecordingPublisher, Script, Step};
+pub use publisher::{
+    Failure, FailureClass, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob,
+};
+pub use watch::{CalendarWatcher, WatchOptions, watch};

@@ -1,0 +1,32 @@
+//! Durable state: what postcal has done for each publication slot.
+//!
+//! - [`record`]: slot keys, the state machine's states, records;
+//! - [`store`]: the [`Store`] trait (write + flush, exposed separately so tests can check that
+//!   every transition is flushed before the next remote call) and an in-memory store;
+//! - [`sled_store`]: the on-disk store in `<calendar>/.postcal/db`;
+//! - [`lock`]: the state-directory lock (one writer at a time);
+//! - [`snapshot`]: `.postcal/status.json`, how read-only commands see a running daemon's state.
+//!
+//! # Guarantees
+//! - A store that cannot be opened, or that looks corrupt, is a fatal [`StoreError`]; postcal
+//!   never starts from an empty store when slots might already be published.
+//! - A corrupt record is an error naming its key; it is never skipped and never panics.
+
+pub mod lock;
+pub mod record;
+pub mod sled_store;
+pub mod snapshot;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+
+pub use lock::{LockError, StateLock};
+pub use record::{Record, Revision, SlotKey, SlotState};
+pub use sled_store::{OpenMode, SledStore};
+pub use snapshot::{Observed, ObservedSource, read_observed, write_snapshot};
+pub use store::{MemStore, Store, StoreError, StoreEvent};
+
+/// The state directory of a calendar: `<calendar>/.postcal` (design.md §1; never committed).
+pub fn state_dir(calendar_root: &Path) -> PathBuf {
+    calendar_root.join(".postcal")
+}
