@@ -137,11 +137,12 @@ fn line(out: &mut String, change: &Change, tz: Tz, style: Style, with_date: bool
         when.format("%H:%M").to_string()
     };
     let detail = detail(change);
+    // Pad before painting: escape codes differ in length and would skew the columns.
     let _ = writeln!(
         out,
-        "  {} {:<12} {:>16}  {} → {}{}{}",
+        "  {} {} {}  {} → {}{}{}",
         style.paint(color, symbol),
-        style.paint(color, label),
+        style.paint(color, &format!("{label:<12}")),
         when,
         style.paint(BOLD, &change.slot.post),
         change.slot.target,
