@@ -56,12 +56,22 @@ pub fn parse_now(value: &str, tz: Option<Tz>) -> miette::Result<DateTime<Utc>> {
 }
 
 pub fn run(args: Args) -> miette::Result<Exit> {
-    let desired = plan::desired::load(&args.dir, &mut MediaHasher::new()).into_diagnostic()?;
+    // The store and the manifests are independent reads: do them at once.
+    let state_dir = state::state_dir(&args.dir);
+    let (desired, observed) = std::thread::scope(|scope| {
+        let observed = scope.spawn(|| state::read_observed(&state_dir));
+        let desired = plan::desired::load(&args.dir, &mut MediaHasher::new());
+        let observed = observed
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (desired, observed)
+    });
+    let desired = desired.into_diagnostic()?;
+    let observed = observed.into_diagnostic()?;
     let now = match &args.now {
         Some(v) => parse_now(v, desired.timezone)?,
         None => Utc::now(),
     };
-    let observed = state::read_observed(&state::state_dir(&args.dir)).into_diagnostic()?;
     if let ObservedSource::Snapshot { written_at, pid } = &observed.source {
         eprintln!(
             "note: a daemon (pid {pid}) holds the state; using its snapshot of {}",

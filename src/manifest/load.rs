@@ -16,6 +16,7 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use super::config::Config;
 use super::post::{Origin, Post};
@@ -123,9 +124,10 @@ pub fn load(root: &Path, options: &LoadOptions) -> Result<(Calendar, Diagnostics
         .to_owned();
     let mut files = Vec::new();
     loader.collect_manifests(&posts_dir, config.as_ref(), &mut files);
+    let prepared = prepare_all(root, &files, options.max_file_bytes);
     let mut posts = Vec::new();
-    for rel in &files {
-        loader.load_manifest(rel, &mut posts);
+    for (rel, file) in files.iter().zip(prepared) {
+        loader.load_manifest(rel, file, &mut posts);
     }
     let calendar = Calendar {
         root: root.to_path_buf(),
@@ -161,8 +163,10 @@ impl Loader<'_> {
             self.diags.push(d);
             return None;
         }
-        let (id, text) = self.read_text(rel)?;
-        let docs = self.parse(id, &text)?;
+        let (id, text, docs) = self.accept(
+            rel,
+            prepare(&self.root.join(rel), self.options.max_file_bytes),
+        )?;
         let mut cx = Cx::new(id, &text, &mut self.diags);
         match docs.as_slice() {
             [] => {
@@ -313,11 +317,8 @@ impl Loader<'_> {
             .is_ok_and(|p| p.starts_with(&self.canonical_root))
     }
 
-    fn load_manifest(&mut self, rel: &Path, posts: &mut Vec<Post>) {
-        let Some((id, text)) = self.read_text(rel) else {
-            return;
-        };
-        let Some(docs) = self.parse(id, &text) else {
+    fn load_manifest(&mut self, rel: &Path, file: Prepared, posts: &mut Vec<Post>) {
+        let Some((id, text, docs)) = self.accept(rel, file) else {
             return;
         };
         let path = rel.to_string_lossy().replace('\\', "/");
@@ -344,31 +345,26 @@ impl Loader<'_> {
         }
     }
 
-    /// Reads a file as UTF-8 text, reporting why it cannot be (too large, binary, not UTF-8).
-    fn read_text(&mut self, rel: &Path) -> Option<(SourceId, std::sync::Arc<str>)> {
+    /// Registers a prepared file's text and reports why it cannot be used (unreadable, too
+    /// large, binary, not UTF-8, not YAML).
+    fn accept(
+        &mut self,
+        rel: &Path,
+        file: Prepared,
+    ) -> Option<(SourceId, Arc<str>, Vec<yaml::Node>)> {
         let shown = display_path(self.root, rel);
         let cap = self.options.max_file_bytes;
-        let mut bytes = Vec::new();
-        let read = File::open(self.root.join(rel)).and_then(|f| {
-            let size = f.metadata()?.len();
-            if size > cap {
-                return Ok(Some(size));
-            }
-            // `take` guards against a file that grew since `metadata`.
-            f.take(cap + 1).read_to_end(&mut bytes)?;
-            Ok((bytes.len() as u64 > cap).then_some(bytes.len() as u64))
-        });
-        match read {
-            Err(e) => {
+        match file {
+            Prepared::Unreadable(e) => {
                 let d = Diagnostic::error(
                     "calendar::unreadable",
                     format!("cannot read this file: {e}"),
                 )
                 .in_file(shown);
                 self.diags.push(d);
-                return None;
+                None
             }
-            Ok(Some(size)) => {
+            Prepared::TooLarge(size) => {
                 let d = Diagnostic::error(
                     "calendar::file-too-large",
                     format!(
@@ -380,28 +376,19 @@ impl Loader<'_> {
                 .in_file(shown)
                 .help("split it into several manifest files (one post per file is usual)");
                 self.diags.push(d);
-                return None;
+                None
             }
-            Ok(None) => {}
-        }
-        if let Some(nul) = bytes.iter().position(|&b| b == 0) {
-            let d = Diagnostic::error(
-                "calendar::binary-file",
-                format!("this file is binary (a NUL byte at offset {nul}), not a YAML manifest"),
-            )
-            .in_file(shown)
-            .help("move non-manifest files out of the posts directory, or give them another extension");
-            self.diags.push(d);
-            return None;
-        }
-        match String::from_utf8(bytes) {
-            Ok(text) => {
-                let text: std::sync::Arc<str> = text.into();
-                Some((self.sources.add(shown, text.clone()), text))
+            Prepared::Binary(nul) => {
+                let d = Diagnostic::error(
+                    "calendar::binary-file",
+                    format!("this file is binary (a NUL byte at offset {nul}), not a YAML manifest"),
+                )
+                .in_file(shown)
+                .help("move non-manifest files out of the posts directory, or give them another extension");
+                self.diags.push(d);
+                None
             }
-            Err(e) => {
-                let valid = e.utf8_error().valid_up_to();
-                let lossy: std::sync::Arc<str> = String::from_utf8_lossy(e.as_bytes()).into();
+            Prepared::NotUtf8 { lossy, valid } => {
                 // The lossy text has the same prefix, so `valid` is a char boundary in it.
                 let id = self.sources.add(shown, lossy);
                 let d = Diagnostic::error(
@@ -413,11 +400,20 @@ impl Loader<'_> {
                 self.diags.push(d);
                 None
             }
+            Prepared::Text(text, parsed) => {
+                let id = self.sources.add(shown, text.clone());
+                let docs = self.parsed(id, parsed)?;
+                Some((id, text, docs))
+            }
         }
     }
 
-    fn parse(&mut self, id: SourceId, text: &str) -> Option<Vec<yaml::Node>> {
-        match yaml::parse(text) {
+    fn parsed(
+        &mut self,
+        id: SourceId,
+        parsed: Result<Vec<yaml::Node>, yaml::ParseError>,
+    ) -> Option<Vec<yaml::Node>> {
+        match parsed {
             Ok(docs) => Some(docs),
             Err(e) => {
                 let (code, help) = match e.kind {
@@ -443,6 +439,86 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// A file read and parsed, before its diagnostics are attributed (which needs the source map,
+/// so happens in order on one thread).
+enum Prepared {
+    Unreadable(std::io::Error),
+    TooLarge(u64),
+    /// Offset of the first NUL byte.
+    Binary(usize),
+    NotUtf8 {
+        lossy: Arc<str>,
+        valid: usize,
+    },
+    Text(Arc<str>, Result<Vec<yaml::Node>, yaml::ParseError>),
+}
+
+/// Reads a file (never more than `cap` bytes) and parses it as YAML.
+fn prepare(path: &Path, cap: u64) -> Prepared {
+    let mut bytes = Vec::new();
+    let read = File::open(path).and_then(|f| {
+        let size = f.metadata()?.len();
+        if size > cap {
+            return Ok(Some(size));
+        }
+        // `take` guards against a file that grew since `metadata`.
+        f.take(cap + 1).read_to_end(&mut bytes)?;
+        Ok((bytes.len() as u64 > cap).then_some(bytes.len() as u64))
+    });
+    match read {
+        Err(e) => return Prepared::Unreadable(e),
+        Ok(Some(size)) => return Prepared::TooLarge(size),
+        Ok(None) => {}
+    }
+    if let Some(nul) = bytes.iter().position(|&b| b == 0) {
+        return Prepared::Binary(nul);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let parsed = yaml::parse(&text);
+            Prepared::Text(text.into(), parsed)
+        }
+        Err(e) => Prepared::NotUtf8 {
+            valid: e.utf8_error().valid_up_to(),
+            lossy: String::from_utf8_lossy(e.as_bytes()).into(),
+        },
+    }
+}
+
+/// [`prepare`]s every file, in order, on all cores: reading and parsing is most of a load.
+fn prepare_all(root: &Path, files: &[PathBuf], cap: u64) -> Vec<Prepared> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len() / 64 + 1);
+    if threads <= 1 {
+        return files
+            .iter()
+            .map(|rel| prepare(&root.join(rel), cap))
+            .collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|rel| prepare(&root.join(rel), cap))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| match w.join() {
+                Ok(part) => part,
+                // A panic in a worker is a bug; surface it where it happened.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 fn with_span_or_config(d: Diagnostic, span: Option<Span>, root: &Path) -> Diagnostic {
