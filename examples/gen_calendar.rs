@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example gen_calendar -- DIR --posts 10000
 //! cargo run --release --example gen_calendar -- DIR --posts 1000 --large-jpegs
+//! cargo run --release --example gen_calendar -- DIR --posts 10000 --records
 //! ```
 //!
 //! `--posts N` writes N text-only manifests (Threads + Facebook targets, varied text lengths,
@@ -10,6 +11,11 @@
 //! feed post with its own 4000×3000 JPEG: one real, noisy (so realistically large) JPEG is
 //! written once and hard-linked under N names (copied if the file system refuses links), so
 //! each post has a distinct path that postcal must open and probe.
+//!
+//! `--records` also writes a state store (`DIR/.postcal`) with as many records as posts: the
+//! slots of the first posts are recorded as published from their current content (the plan
+//! finds nothing to do for them), and the rest of the records belong to posts whose manifests
+//! no longer exist (orphans). So `postcal plan DIR` compares N posts against N records.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,6 +25,7 @@ fn main() -> ExitCode {
     let mut dir: Option<PathBuf> = None;
     let mut posts = 10_000usize;
     let mut large_jpegs = false;
+    let mut records = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--posts" => match args.next().and_then(|n| n.parse().ok()) {
@@ -26,6 +33,7 @@ fn main() -> ExitCode {
                 None => return usage("--posts takes a number"),
             },
             "--large-jpegs" => large_jpegs = true,
+            "--records" => records = true,
             "-h" | "--help" => return usage(""),
             other if dir.is_none() && !other.starts_with('-') => dir = Some(other.into()),
             other => return usage(&format!("unexpected argument `{other}`")),
@@ -34,9 +42,19 @@ fn main() -> ExitCode {
     let Some(dir) = dir else {
         return usage("give the directory to create");
     };
-    match generate(&dir, posts, large_jpegs) {
-        Ok(()) => {
-            println!("wrote {posts} posts to {}", dir.display());
+    let result = generate(&dir, posts, large_jpegs).and_then(|()| {
+        if records {
+            write_records(&dir, posts)
+        } else {
+            Ok(0)
+        }
+    });
+    match result {
+        Ok(records) => {
+            println!(
+                "wrote {posts} posts and {records} records to {}",
+                dir.display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -50,7 +68,7 @@ fn usage(problem: &str) -> ExitCode {
     if !problem.is_empty() {
         eprintln!("error: {problem}");
     }
-    eprintln!("usage: gen_calendar DIR [--posts N] [--large-jpegs]");
+    eprintln!("usage: gen_calendar DIR [--posts N] [--large-jpegs] [--records]");
     if problem.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -111,6 +129,62 @@ fn generate(dir: &Path, posts: usize, large_jpegs: bool) -> std::io::Result<()> 
         std::fs::write(dir.join(format!("posts/{i:05}.yaml")), manifest)?;
     }
     Ok(())
+}
+
+/// Writes `n` records: every slot of the first posts as published from its current content,
+/// then orphans (slots of posts that no longer exist) up to `n`.
+fn write_records(dir: &Path, n: usize) -> std::io::Result<usize> {
+    use postcal::plan::{MediaHasher, desired};
+    use postcal::state::{OpenMode, Record, Revision, SledStore, SlotKey, SlotState, Store};
+
+    let desired = desired::load(dir, &mut MediaHasher::new()).map_err(std::io::Error::other)?;
+    let mut store = SledStore::open(&dir.join(".postcal"), OpenMode::Create)
+        .map_err(std::io::Error::other)?
+        .ok_or_else(|| std::io::Error::other("could not create the state store"))?;
+    let mut written = 0;
+    let write = |store: &mut SledStore, mut record: Record, remote: String| {
+        record.attempts = 1;
+        record.state = SlotState::Published {
+            remote_id: remote,
+            permalink: None,
+            at: record.key.at,
+        };
+        store.write(&record).map_err(std::io::Error::other)
+    };
+    'posts: for post in &desired.posts {
+        let Some(schedule) = &post.schedule else {
+            continue;
+        };
+        for target in &post.targets {
+            if written >= n / 2 {
+                break 'posts;
+            }
+            let key = SlotKey::new(&post.id, &target.key, schedule.start);
+            let record = Record::planned(
+                key,
+                target.content_hash.clone(),
+                post.revision.clone(),
+                schedule.start,
+            );
+            write(&mut store, record, format!("media-{written}"))?;
+            written += 1;
+        }
+    }
+    let long_ago = chrono::DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z")
+        .map_err(std::io::Error::other)?
+        .to_utc();
+    for i in 0..n - written {
+        let at = long_ago + chrono::Duration::minutes(i as i64);
+        let revision = Revision {
+            path: format!("posts/gone/{i:05}.yaml"),
+            file_hash: "0".repeat(64),
+        };
+        let key = SlotKey::new(format!("gone-{i:05}"), "threads/bench", at);
+        let record = Record::planned(key, "0".repeat(64), revision, at);
+        write(&mut store, record, format!("gone-{i}"))?;
+    }
+    store.flush().map_err(std::io::Error::other)?;
+    Ok(n)
 }
 
 /// A 4:3 JPEG with per-pixel noise, so it is as large as a real photo (a few MB).
