@@ -15,6 +15,9 @@ use postcal::state::{MemStore, read_observed};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(
         args.next()
@@ -49,8 +52,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let target = plan
         .changes
         .iter()
-        .find(|c| c.kind.name() == "wait")
-        .ok_or("no waiting post in the calendar")?
+        .filter(|c| c.kind.name() == "wait")
+        // A one-off post: moving `at` moves its only slot (a repeating post's slots follow cron).
+        .find(|c| {
+            c.path.as_ref().is_some_and(|p| {
+                std::fs::read_to_string(dir.join(p)).is_ok_and(|t| !t.contains("\nrepeat:"))
+            })
+        })
+        .ok_or("no waiting one-off post in the calendar")?
         .clone();
     let path = dir.join(target.path.clone().ok_or("no path")?);
     let mut worst = Duration::ZERO;
@@ -87,3 +96,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("worst past the debounce window: {worst:?}");
     Ok(())
 }
+
+// The same allocator as the `postcal` binary, so the numbers are the daemon's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -13,10 +13,12 @@
 //! Only a calendar root that does not exist or is not a directory is a [`LoadError`]; everything
 //! else is a diagnostic, so one run reports every problem.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use super::config::Config;
 use super::post::{Origin, Post};
@@ -87,6 +89,15 @@ fn display_path(root: &Path, rel: &Path) -> PathBuf {
 
 /// Loads the calendar at `root`.
 pub fn load(root: &Path, options: &LoadOptions) -> Result<(Calendar, Diagnostics), LoadError> {
+    load_cached(root, options, &mut LoadCache::new())
+}
+
+/// [`load`], reusing (and then updating) what `cache` parsed in a previous load.
+pub fn load_cached(
+    root: &Path,
+    options: &LoadOptions,
+    cache: &mut LoadCache,
+) -> Result<(Calendar, Diagnostics), LoadError> {
     match std::fs::metadata(root) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
@@ -124,11 +135,16 @@ pub fn load(root: &Path, options: &LoadOptions) -> Result<(Calendar, Diagnostics
         .to_owned();
     let mut files = Vec::new();
     loader.collect_manifests(&posts_dir, config.as_ref(), &mut files);
-    let prepared = prepare_all(root, &files, options.max_file_bytes);
+    let prepared = prepare_all(root, &files, options.max_file_bytes, cache);
+    let mut next_cache = HashMap::with_capacity(files.len());
     let mut posts = Vec::new();
-    for (rel, file) in files.iter().zip(prepared) {
+    for ((rel, _), file) in files.iter().zip(prepared) {
+        if let Prepared::Text(cached) = &file {
+            next_cache.insert(rel.clone(), cached.clone());
+        }
         loader.load_manifest(rel, file, &mut posts);
     }
+    cache.files = next_cache;
     let calendar = Calendar {
         root: root.to_path_buf(),
         config,
@@ -165,10 +181,15 @@ impl Loader<'_> {
         }
         let (id, text, docs) = self.accept(
             rel,
-            prepare(&self.root.join(rel), self.options.max_file_bytes),
+            prepare(
+                &self.root.join(rel),
+                self.options.max_file_bytes,
+                None,
+                None,
+            ),
         )?;
         let mut cx = Cx::new(id, &text, &mut self.diags);
-        match docs.as_slice() {
+        match &docs[..] {
             [] => {
                 let d = Diagnostic::error("config::empty", format!("{CONFIG_FILE} is empty"))
                     .in_file(display_path(self.root, rel))
@@ -195,7 +216,7 @@ impl Loader<'_> {
         &mut self,
         posts_dir: &str,
         config: Option<&Config>,
-        out: &mut Vec<PathBuf>,
+        out: &mut Vec<(PathBuf, Option<Stamp>)>,
     ) {
         let rel = PathBuf::from(posts_dir);
         let escapes =
@@ -227,7 +248,7 @@ impl Loader<'_> {
         self.walk(&rel, out);
     }
 
-    fn walk(&mut self, dir: &Path, out: &mut Vec<PathBuf>) {
+    fn walk(&mut self, dir: &Path, out: &mut Vec<(PathBuf, Option<Stamp>)>) {
         let entries = match std::fs::read_dir(self.root.join(dir)) {
             Ok(entries) => entries,
             Err(e) => {
@@ -282,7 +303,7 @@ impl Loader<'_> {
                     }
                     Ok(_) if looks_like_manifest => {
                         if self.inside_root(&full) {
-                            out.push(rel);
+                            out.push((rel, None));
                         } else {
                             let d = Diagnostic::error(
                                 "calendar::path-escapes-root",
@@ -307,7 +328,7 @@ impl Loader<'_> {
                     }
                 }
             } else if looks_like_manifest {
-                out.push(rel);
+                out.push((rel, Stamp::of(&meta)));
             }
         }
     }
@@ -347,11 +368,7 @@ impl Loader<'_> {
 
     /// Registers a prepared file's text and reports why it cannot be used (unreadable, too
     /// large, binary, not UTF-8, not YAML).
-    fn accept(
-        &mut self,
-        rel: &Path,
-        file: Prepared,
-    ) -> Option<(SourceId, Arc<str>, Vec<yaml::Node>)> {
+    fn accept(&mut self, rel: &Path, file: Prepared) -> Option<(SourceId, Arc<str>, Docs)> {
         let shown = display_path(self.root, rel);
         let cap = self.options.max_file_bytes;
         match file {
@@ -400,7 +417,7 @@ impl Loader<'_> {
                 self.diags.push(d);
                 None
             }
-            Prepared::Text(text, parsed) => {
+            Prepared::Text(Cached { text, parsed, .. }) => {
                 let id = self.sources.add(shown, text.clone());
                 let docs = self.parsed(id, parsed)?;
                 Some((id, text, docs))
@@ -408,13 +425,9 @@ impl Loader<'_> {
         }
     }
 
-    fn parsed(
-        &mut self,
-        id: SourceId,
-        parsed: Result<Vec<yaml::Node>, yaml::ParseError>,
-    ) -> Option<Vec<yaml::Node>> {
-        match parsed {
-            Ok(docs) => Some(docs),
+    fn parsed(&mut self, id: SourceId, parsed: Parsed) -> Option<Docs> {
+        match &*parsed {
+            Ok(_) => Some(Docs(parsed)),
             Err(e) => {
                 let (code, help) = match e.kind {
                     ParseErrorKind::Syntax => (
@@ -431,7 +444,7 @@ impl Loader<'_> {
                          simplify it (aliases that reference aliases multiply quickly)",
                     ),
                 };
-                let d = Diagnostic::error(code, e.message)
+                let d = Diagnostic::error(code, e.message.clone())
                     .at(Span::new(id, e.start, e.len), "here")
                     .help(help);
                 self.diags.push(d);
@@ -452,14 +465,104 @@ enum Prepared {
         lossy: Arc<str>,
         valid: usize,
     },
-    Text(Arc<str>, Result<Vec<yaml::Node>, yaml::ParseError>),
+    Text(Cached),
 }
 
-/// Reads a file (never more than `cap` bytes) and parses it as YAML.
-fn prepare(path: &Path, cap: u64) -> Prepared {
+/// A file's text and what parsing it gave: shared between loads through a [`LoadCache`].
+#[derive(Debug, Clone)]
+struct Cached {
+    text: Arc<str>,
+    parsed: Parsed,
+    /// The file's metadata when it was read, if it can vouch for the content later.
+    stamp: Option<Stamp>,
+}
+
+/// What the file system says about a file's content: if it has not changed, neither has the
+/// content. Compared with what the directory walk sees, so an unchanged file is not even
+/// opened again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: SystemTime,
+    #[cfg(unix)]
+    inode: u64,
+    #[cfg(unix)]
+    changed: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok()?,
+            #[cfg(unix)]
+            inode: meta.ino(),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    /// A stamp read at `read_at` vouches for the content only if the file had not been
+    /// modified within the file system's timestamp granularity before: otherwise a second
+    /// write in the same tick could leave the stamp unchanged (git's "racy clean" problem).
+    fn settled(self, read_at: SystemTime) -> Option<Stamp> {
+        let age = read_at.duration_since(self.modified).ok()?;
+        (age >= RACY_WINDOW).then_some(self)
+    }
+}
+
+/// Longer than any file system's modification-time granularity (FAT's is 2 seconds).
+const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
+
+type Parsed = Arc<Result<Vec<yaml::Node>, yaml::ParseError>>;
+
+/// The documents of a file that parsed.
+struct Docs(Parsed);
+
+impl std::ops::Deref for Docs {
+    type Target = [yaml::Node];
+
+    fn deref(&self) -> &[yaml::Node] {
+        match &*self.0 {
+            Ok(docs) => docs,
+            Err(_) => &[],
+        }
+    }
+}
+
+/// What the previous load of a calendar parsed, so that reloading it (the daemon, after an
+/// edit) parses only the files whose bytes changed.
+///
+/// Every file is still read in full and compared byte for byte with what was parsed before:
+/// no modification-time heuristics, so an edit can never be missed.
+#[derive(Debug, Default)]
+pub struct LoadCache {
+    files: HashMap<PathBuf, Cached>,
+}
+
+impl LoadCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Reads a file (never more than `cap` bytes) and parses it as YAML, unless `cached` holds
+/// it: the walk's `seen` stamp equals the cached one, or the bytes are the same.
+fn prepare(path: &Path, cap: u64, seen: Option<Stamp>, cached: Option<&Cached>) -> Prepared {
+    if let Some(cached) = cached
+        && cached.stamp.is_some()
+        && cached.stamp == seen
+    {
+        return Prepared::Text(cached.clone());
+    }
     let mut bytes = Vec::new();
+    let mut stamp = None;
     let read = File::open(path).and_then(|f| {
-        let size = f.metadata()?.len();
+        let meta = f.metadata()?;
+        let size = meta.len();
+        stamp = Stamp::of(&meta).and_then(|s| s.settled(SystemTime::now()));
         if size > cap {
             return Ok(Some(size));
         }
@@ -472,13 +575,23 @@ fn prepare(path: &Path, cap: u64) -> Prepared {
         Ok(Some(size)) => return Prepared::TooLarge(size),
         Ok(None) => {}
     }
+    if let Some(cached) = cached.filter(|c| c.text.as_bytes() == bytes) {
+        return Prepared::Text(Cached {
+            stamp,
+            ..cached.clone()
+        });
+    }
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return Prepared::Binary(nul);
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let parsed = yaml::parse(&text);
-            Prepared::Text(text.into(), parsed)
+            let parsed = Arc::new(yaml::parse(&text));
+            Prepared::Text(Cached {
+                text: text.into(),
+                parsed,
+                stamp,
+            })
         }
         Err(e) => Prepared::NotUtf8 {
             valid: e.utf8_error().valid_up_to(),
@@ -488,37 +601,16 @@ fn prepare(path: &Path, cap: u64) -> Prepared {
 }
 
 /// [`prepare`]s every file, in order, on all cores: reading and parsing is most of a load.
-fn prepare_all(root: &Path, files: &[PathBuf], cap: u64) -> Vec<Prepared> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len() / 64 + 1);
-    if threads <= 1 {
-        return files
-            .iter()
-            .map(|rel| prepare(&root.join(rel), cap))
-            .collect();
-    }
-    let chunk = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|rel| prepare(&root.join(rel), cap))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| match w.join() {
-                Ok(part) => part,
-                // A panic in a worker is a bug; surface it where it happened.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+fn prepare_all(
+    root: &Path,
+    files: &[(PathBuf, Option<Stamp>)],
+    cap: u64,
+    cache: &LoadCache,
+) -> Vec<Prepared> {
+    let prepare = |(rel, seen): &(PathBuf, Option<Stamp>)| {
+        prepare(&root.join(rel), cap, *seen, cache.files.get(rel))
+    };
+    crate::par::map(files, 64, prepare)
 }
 
 fn with_span_or_config(d: Diagnostic, span: Option<Span>, root: &Path) -> Diagnostic {
@@ -560,6 +652,75 @@ pub(crate) fn group(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn calendar_with(post: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "timezone: UTC\naccounts:\n  threads/acme: {}\n",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("posts")).unwrap();
+        std::fs::write(dir.path().join("posts/a.yaml"), post).unwrap();
+        dir
+    }
+
+    fn text_of(calendar: &Calendar) -> String {
+        calendar.posts[0].text.as_ref().unwrap().value.clone()
+    }
+
+    #[test]
+    fn a_cached_load_sees_an_edit_that_keeps_size_and_mtime() {
+        let post = "id: a\nat: 2027-01-01 09:00\ntext: first\ntargets:\n  threads/acme: {}\n";
+        let dir = calendar_with(post);
+        let path = dir.path().join("posts/a.yaml");
+        let mut cache = LoadCache::new();
+        let (first, _) = load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
+        assert_eq!(text_of(&first), "first");
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        // Same length, same modification time: only the bytes tell the difference.
+        std::fs::write(&path, post.replace("first", "fresh")).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        let (second, _) = load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
+        assert_eq!(text_of(&second), "fresh");
+    }
+
+    #[test]
+    fn a_cached_load_reuses_unchanged_files_and_forgets_deleted_ones() {
+        let dir = calendar_with(
+            "id: a\nat: 2027-01-01 09:00\ntext: same\ntargets:\n  threads/acme: {}\n",
+        );
+        let mut cache = LoadCache::new();
+        load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
+        let before = cache.files[Path::new("posts/a.yaml")].clone();
+        load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
+        let after = &cache.files[Path::new("posts/a.yaml")];
+        assert!(Arc::ptr_eq(&before.parsed, &after.parsed), "parsed again");
+        std::fs::remove_file(dir.path().join("posts/a.yaml")).unwrap();
+        let (calendar, _) = load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
+        assert!(calendar.posts.is_empty());
+        assert!(cache.files.is_empty());
+    }
+
+    #[test]
+    fn a_stamp_vouches_only_for_files_older_than_the_racy_window() {
+        let now = SystemTime::now();
+        let stamp = |age| Stamp {
+            len: 1,
+            modified: now - age,
+            #[cfg(unix)]
+            inode: 1,
+            #[cfg(unix)]
+            changed: (0, 0),
+        };
+        assert!(stamp(std::time::Duration::ZERO).settled(now).is_none());
+        assert!(stamp(RACY_WINDOW).settled(now).is_some());
+    }
 
     #[test]
     fn ignores_hidden_and_editor_files() {

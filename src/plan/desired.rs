@@ -12,6 +12,7 @@
 //! - A post whose manifest has errors is kept, marked [`Blocked`], with the number of errors and
 //!   the first one's message; nothing is published from it.
 
+use crate::manifest::load::LoadCache;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -111,24 +112,43 @@ impl Content {
                 .collect(),
             options: &self.options,
         };
-        // serde_json maps are sorted (no preserve_order), so this is canonical.
-        let bytes = serde_json::to_vec(&hashed).unwrap_or_default();
-        hex(&Sha256::digest(bytes))
+        // serde_json maps are sorted (no preserve_order), so this is canonical. Serialized
+        // straight into the hasher: no intermediate buffer.
+        struct Digest(Sha256);
+        impl std::io::Write for Digest {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut digest = Digest(Sha256::new());
+        // Writing into a hasher cannot fail, and these types always serialize.
+        let _ = serde_json::to_writer(&mut digest, &hashed);
+        hex(&digest.0.finalize())
     }
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    out
 }
 
-/// Hashes media files, each once per (size, modification time).
+/// What a process that loads the calendar again and again (the daemon) remembers between loads:
+/// media hashes, each once per (size, modification time), and targets' content hashes.
 #[derive(Debug, Default)]
 pub struct MediaHasher {
     cache: HashMap<PathBuf, (u64, Option<SystemTime>, String)>,
+    /// Targets' content and its hash from the last load, by manifest bytes, document, target
+    /// and media hashes: a daemon rescan rebuilds only what changed.
+    contents: HashMap<String, (Arc<Content>, String)>,
 }
 
 impl MediaHasher {
@@ -200,87 +220,124 @@ pub fn desired(calendar: &Calendar, checked: &Checked, hasher: &mut MediaHasher)
         }
     }
 
-    let mut file_hashes: HashMap<crate::diag::SourceId, String> = HashMap::new();
-    let mut posts = Vec::with_capacity(calendar.posts.len());
-    for (index, post) in calendar.posts.iter().enumerate() {
-        let file_hash = file_hashes
-            .entry(post.origin.source)
-            .or_insert_with(|| {
-                hex(&Sha256::digest(
-                    calendar.sources.get(post.origin.source).text.as_bytes(),
-                ))
-            })
-            .clone();
-        let revision = Revision {
-            path: post.origin.path.clone(),
-            file_hash,
-        };
-        let schedule = Schedule::from_post(post, timezone);
-        let mut blocked = None;
-        if checked.invalid_posts.contains(&index) {
-            let doc = post.origin.span;
-            let mut in_post = checked.diagnostics.iter().filter(|d| {
-                d.is_error()
-                    && d.span().is_some_and(|s| {
-                        s.source == doc.source && s.start >= doc.start && s.start < doc.end()
-                    })
-            });
-            let first = in_post.next();
-            blocked = Some(Blocked {
-                errors: first.map_or(0, |_| 1) + in_post.count(),
-                first_error: first.map_or_else(String::new, |d| d.message.clone()),
-            });
-        } else if let Err(why) = &schedule {
-            blocked = Some(Blocked {
-                errors: 1,
-                first_error: why.clone(),
+    // Media hashes first (the hasher caches across loads, so this is sequential), then every
+    // post on all cores.
+    let mut media_hashes: HashMap<&str, String> = HashMap::new();
+    for post in &calendar.posts {
+        for target in &post.targets {
+            let media = target.media(post).map(|m| m.value.as_slice());
+            for m in media.unwrap_or_default() {
+                let file = m.file.value.as_str();
+                if !media_hashes.contains_key(file) {
+                    media_hashes.insert(file, hasher.hash(&calendar.root.join(file)));
+                }
+            }
+        }
+    }
+    let indexed: Vec<(usize, &crate::manifest::Post)> = calendar.posts.iter().enumerate().collect();
+    let memo = &hasher.contents;
+    let chunks = crate::par::map_chunks(&indexed, 256, |chunk| {
+        let mut file_hashes: HashMap<crate::diag::SourceId, String> = HashMap::new();
+        let mut posts = Vec::with_capacity(chunk.len());
+        let mut fresh = Vec::new();
+        for &(index, post) in chunk {
+            let file_hash = file_hashes
+                .entry(post.origin.source)
+                .or_insert_with(|| {
+                    hex(&Sha256::digest(
+                        calendar.sources.get(post.origin.source).text.as_bytes(),
+                    ))
+                })
+                .clone();
+            let revision = Revision {
+                path: post.origin.path.clone(),
+                file_hash,
+            };
+            let schedule = Schedule::from_post(post, timezone);
+            let mut blocked = None;
+            if checked.invalid_posts.contains(&index) {
+                let doc = post.origin.span;
+                let mut in_post = checked.diagnostics.iter().filter(|d| {
+                    d.is_error()
+                        && d.span().is_some_and(|s| {
+                            s.source == doc.source && s.start >= doc.start && s.start < doc.end()
+                        })
+                });
+                let first = in_post.next();
+                blocked = Some(Blocked {
+                    errors: first.map_or(0, |_| 1) + in_post.count(),
+                    first_error: first.map_or_else(String::new, |d| d.message.clone()),
+                });
+            } else if let Err(why) = &schedule {
+                blocked = Some(Blocked {
+                    errors: 1,
+                    first_error: why.clone(),
+                });
+            }
+            let targets = post
+                .targets
+                .iter()
+                .map(|target| {
+                    let media: Vec<MediaContent> = target
+                        .media(post)
+                        .map(|m| m.value.as_slice())
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|m| MediaContent {
+                            file: m.file.value.clone(),
+                            sha256: media_hashes
+                                .get(m.file.value.as_str())
+                                .cloned()
+                                .unwrap_or_default(),
+                            alt: m.alt.as_ref().map(|a| a.value.clone()),
+                        })
+                        .collect();
+                    // Content depends only on the manifest's bytes and the media: unchanged since
+                    // the last load, it is not rebuilt nor hashed again.
+                    let mut memo_key = format!(
+                        "{}\u{1f}{}\u{1f}{}",
+                        revision.file_hash, post.origin.document, target.key.value
+                    );
+                    for m in &media {
+                        memo_key.push('\u{1f}');
+                        memo_key.push_str(&m.sha256);
+                    }
+                    let (content, content_hash) = match memo.get(&memo_key) {
+                        Some(known) => known.clone(),
+                        None => {
+                            let content = build_content(post, target, media);
+                            let hash = content.hash();
+                            (Arc::new(content), hash)
+                        }
+                    };
+                    fresh.push((memo_key, (content.clone(), content_hash.clone())));
+                    DesiredTarget {
+                        key: target.key.value.clone(),
+                        platform: target.platform,
+                        account: target.account.clone(),
+                        content_hash,
+                        content,
+                    }
+                })
+                .collect();
+            posts.push(DesiredPost {
+                id: post.id.value.clone(),
+                revision,
+                status: post.status(),
+                schedule: schedule.ok(),
+                targets,
+                blocked,
             });
         }
-        let targets = post
-            .targets
-            .iter()
-            .map(|target| {
-                let media = target
-                    .media(post)
-                    .map(|m| m.value.as_slice())
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|m| MediaContent {
-                        file: m.file.value.clone(),
-                        sha256: hasher.hash(&calendar.root.join(&m.file.value)),
-                        alt: m.alt.as_ref().map(|a| a.value.clone()),
-                    })
-                    .collect();
-                let mut options =
-                    serde_json::to_value(&target.options).unwrap_or(serde_json::Value::Null);
-                if let Some(map) = options.as_object_mut() {
-                    map.remove("text");
-                    map.remove("media");
-                }
-                let content = Content {
-                    platform: target.platform,
-                    text: target.text(post).map(|t| t.value.clone()),
-                    media,
-                    options,
-                };
-                DesiredTarget {
-                    key: target.key.value.clone(),
-                    platform: target.platform,
-                    account: target.account.clone(),
-                    content_hash: content.hash(),
-                    content: Arc::new(content),
-                }
-            })
-            .collect();
-        posts.push(DesiredPost {
-            id: post.id.value.clone(),
-            revision,
-            status: post.status(),
-            schedule: schedule.ok(),
-            targets,
-            blocked,
-        });
+        (posts, fresh)
+    });
+    let mut memo = HashMap::with_capacity(calendar.posts.len());
+    let mut posts = Vec::with_capacity(calendar.posts.len());
+    for (chunk, fresh) in chunks {
+        posts.extend(chunk);
+        memo.extend(fresh);
     }
+    hasher.contents = memo;
     Desired {
         posts,
         files_with_errors,
@@ -290,13 +347,42 @@ pub fn desired(calendar: &Calendar, checked: &Checked, hasher: &mut MediaHasher)
     }
 }
 
+/// What a target publishes, from its manifest and its media.
+fn build_content(
+    post: &crate::manifest::Post,
+    target: &crate::manifest::targets::Target,
+    media: Vec<MediaContent>,
+) -> Content {
+    let mut options = serde_json::to_value(&target.options).unwrap_or(serde_json::Value::Null);
+    if let Some(map) = options.as_object_mut() {
+        map.remove("text");
+        map.remove("media");
+    }
+    Content {
+        platform: target.platform,
+        text: target.text(post).map(|t| t.value.clone()),
+        media,
+        options,
+    }
+}
+
 /// Loads, checks and turns the calendar at `root` into its desired state.
 pub fn load(
     root: &Path,
     hasher: &mut MediaHasher,
 ) -> Result<Desired, crate::manifest::load::LoadError> {
+    load_cached(root, hasher, &mut LoadCache::new())
+}
+
+/// [`load`] for a process that reloads the same calendar (the daemon): only manifests whose
+/// bytes changed since the last load are parsed again.
+pub fn load_cached(
+    root: &Path,
+    hasher: &mut MediaHasher,
+    cache: &mut LoadCache,
+) -> Result<Desired, crate::manifest::load::LoadError> {
     let (calendar, load_diags) =
-        crate::manifest::load(root, &crate::manifest::LoadOptions::default())?;
+        crate::manifest::load::load_cached(root, &crate::manifest::LoadOptions::default(), cache)?;
     let mut catalog = crate::rules::MediaCatalog::new();
     let checked = crate::rules::check(&calendar, load_diags, &mut catalog);
     Ok(desired(&calendar, &checked, hasher))

@@ -115,6 +115,8 @@ pub struct Daemon {
     by_id: HashMap<String, usize>,
     last_valid: HashMap<String, DesiredPost>,
     hasher: MediaHasher,
+    /// What the last rescan parsed: a rescan parses only the manifests that changed.
+    manifests: crate::manifest::load::LoadCache,
     loaded_generation: Option<u64>,
     rescans: u64,
     view: watch::Sender<View>,
@@ -158,6 +160,7 @@ impl Daemon {
             by_id: HashMap::new(),
             last_valid: HashMap::new(),
             hasher: MediaHasher::new(),
+            manifests: crate::manifest::load::LoadCache::new(),
             loaded_generation: None,
             rescans: 0,
             view,
@@ -261,16 +264,17 @@ impl Daemon {
 
     fn rescan(&mut self, generation: u64) -> Result<(), Fatal> {
         let started = std::time::Instant::now();
-        let mut desired = match plan::desired::load(&self.root, &mut self.hasher) {
-            Ok(d) => d,
-            Err(e) if self.loaded_generation.is_some() => {
-                // The directory vanished for a moment (a checkout, a rename): keep the last scan.
-                tracing::error!(error = %e, "cannot read the calendar; keeping the last scan");
-                self.loaded_generation = Some(generation);
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let mut desired =
+            match plan::desired::load_cached(&self.root, &mut self.hasher, &mut self.manifests) {
+                Ok(d) => d,
+                Err(e) if self.loaded_generation.is_some() => {
+                    // The directory vanished for a moment (a checkout, a rename): keep the last scan.
+                    tracing::error!(error = %e, "cannot read the calendar; keeping the last scan");
+                    self.loaded_generation = Some(generation);
+                    return Ok(());
+                }
+                Err(e) => return Err(e.into()),
+            };
         let was_blocked: HashSet<String> = self
             .desired
             .posts

@@ -166,44 +166,57 @@ pub fn check(
             }
         }
     }
-    for post in &calendar.posts {
-        for target in &post.targets {
-            let media_list = target.media(post);
-            let media = media_list
-                .map(|m| {
-                    m.value
-                        .iter()
-                        .map(|reference| MediaItem {
-                            reference,
-                            info: catalog.get(reference),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let cx = TargetCtx {
-                post,
-                target,
-                account: calendar
-                    .config
-                    .as_ref()
-                    .and_then(|c| c.account(target.platform, &target.account)),
-                text: target.text(post),
-                media_list,
-                media,
-                catalog,
-            };
-            match &target.options {
-                TargetOptions::Instagram(o) => instagram::check(&cx, o, &mut diags),
-                TargetOptions::Tiktok(o) => tiktok::check(&cx, o, &mut diags),
-                TargetOptions::Threads(o) => threads::check(&cx, o, &mut diags),
-                TargetOptions::Facebook(o) => facebook::check(&cx, o, &mut diags),
-            }
+    let catalog = &*catalog;
+    let per_chunk = crate::par::map_chunks(&calendar.posts, 256, |posts| {
+        let mut diags = Diagnostics::new();
+        for post in posts {
+            check_post(calendar, catalog, post, &mut diags);
         }
+        diags
+    });
+    for chunk in per_chunk {
+        diags.extend(chunk);
     }
     let invalid_posts = invalid_posts(calendar, &diags);
     Checked {
         diagnostics: diags,
         invalid_posts,
+    }
+}
+
+/// Every platform rule for one post's targets (reads the catalog, which is complete by now).
+fn check_post(calendar: &Calendar, catalog: &MediaCatalog, post: &Post, diags: &mut Diagnostics) {
+    for target in &post.targets {
+        let media_list = target.media(post);
+        let media = media_list
+            .map(|m| {
+                m.value
+                    .iter()
+                    .map(|reference| MediaItem {
+                        reference,
+                        info: catalog.get(reference),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let cx = TargetCtx {
+            post,
+            target,
+            account: calendar
+                .config
+                .as_ref()
+                .and_then(|c| c.account(target.platform, &target.account)),
+            text: target.text(post),
+            media_list,
+            media,
+            catalog,
+        };
+        match &target.options {
+            TargetOptions::Instagram(o) => instagram::check(&cx, o, diags),
+            TargetOptions::Tiktok(o) => tiktok::check(&cx, o, diags),
+            TargetOptions::Threads(o) => threads::check(&cx, o, diags),
+            TargetOptions::Facebook(o) => facebook::check(&cx, o, diags),
+        }
     }
 }
 

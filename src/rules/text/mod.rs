@@ -43,12 +43,15 @@ pub fn utf16_units(text: &str) -> usize {
 ///   the keycap U+20E3 and tag characters U+E0020–U+E007F (subdivision flags). A ZWJ outside an
 ///   emoji (Indic scripts use it) counts 1.
 pub fn threads_length(text: &str) -> usize {
-    let chars: Vec<char> = text.chars().collect();
     let mut total = 0;
     let mut in_emoji = false;
-    for (i, &c) in chars.iter().enumerate() {
-        let next = chars.get(i + 1).copied();
-        let emoji = if is_emoji_component(c) {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let emoji = if c.is_ascii() {
+            // Plain ASCII is never an emoji by itself; a keycap (`1️⃣`) starts with one.
+            matches!(next, Some('\u{FE0F}' | '\u{20E3}'))
+        } else if is_emoji_component(c) {
             in_emoji
         } else {
             is_emoji(c) || matches!(next, Some('\u{FE0F}' | '\u{20E3}'))
