@@ -96,7 +96,3 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("worst past the debounce window: {worst:?}");
     Ok(())
 }
-
-// The same allocator as the `postcal` binary, so the numbers are the daemon's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

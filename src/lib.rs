@@ -16,6 +16,7 @@ pub mod cmd;
 pub mod diag;
 pub mod manifest;
 pub mod media;
+pub mod memory;
 pub mod par;
 pub mod plan;
 pub mod platform;

@@ -184,6 +184,7 @@ impl Daemon {
         wake: Arc<Wakeup>,
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<(), Fatal> {
+        let mut trimmed_at = 0;
         loop {
             if *shutdown.borrow() {
                 break;
@@ -199,6 +200,11 @@ impl Daemon {
                     None => std::future::pending().await,
                 }
             };
+            if self.rescans != trimmed_at {
+                // Between bursts, give the rescan's transient memory back (idle RSS).
+                crate::memory::release_free_memory();
+                trimmed_at = self.rescans;
+            }
             tracing::debug!(next_wake = ?plan.next_wake, "sleeping");
             tokio::select! {
                 () = sleep => {}
