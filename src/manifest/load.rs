@@ -301,8 +301,10 @@ impl Loader<'_> {
                         .help("move the manifests into the posts directory, or link the files instead");
                         self.diags.push(d);
                     }
-                    Ok(_) if looks_like_manifest => {
-                        if self.inside_root(&full) {
+                    Ok(target) if looks_like_manifest => {
+                        if !target.is_file() {
+                            self.not_a_file(&rel);
+                        } else if self.inside_root(&full) {
                             out.push((rel, None));
                         } else {
                             let d = Diagnostic::error(
@@ -328,9 +330,24 @@ impl Loader<'_> {
                     }
                 }
             } else if looks_like_manifest {
-                out.push((rel, Stamp::of(&meta)));
+                if meta.is_file() {
+                    out.push((rel, Stamp::of(&meta)));
+                } else {
+                    self.not_a_file(&rel);
+                }
             }
         }
+    }
+
+    /// A socket, FIFO or device named like a manifest: opening a FIFO would block forever.
+    fn not_a_file(&mut self, rel: &Path) {
+        let d = Diagnostic::error(
+            "calendar::unreadable",
+            "this is not a regular file (a socket, FIFO or device), so postcal does not read it",
+        )
+        .in_file(display_path(self.root, rel))
+        .help("remove it from the posts directory, or rename it so it does not end in .yaml/.yml");
+        self.diags.push(d);
     }
 
     fn inside_root(&self, path: &Path) -> bool {

@@ -67,6 +67,12 @@ fn bad_input_gets_a_diagnostic_never_a_panic() {
     );
     symlink(tmp.path().join("outside.yaml"), posts.join("outside.yaml")).expect("symlink");
     let _socket = UnixListener::bind(posts.join("socket.yaml")).expect("bind a socket");
+    // Opening a FIFO blocks until a writer comes: postcal must not even try.
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(posts.join("fifo.yaml"))
+        .status()
+        .expect("run mkfifo");
+    assert!(fifo.success());
     write(
         &posts.join("media.yaml"),
         "id: media\nat: 2026-12-02 09:00\ntext: Media that lies.\nmedia:\n  - media/missing.jpg\n  - media/words.mp4\n  - media/photo.png\n  - media/cut.mp4\ntargets: { facebook/acme-page: {} }\n",
@@ -103,7 +109,10 @@ fn bad_input_gets_a_diagnostic_never_a_panic() {
         at("calendar::path-escapes-root"),
         ["cal/posts/outside.yaml"]
     );
-    assert_eq!(at("calendar::unreadable"), ["cal/posts/socket.yaml"]);
+    assert_eq!(
+        at("calendar::unreadable"),
+        ["cal/posts/fifo.yaml", "cal/posts/socket.yaml"]
+    );
     assert_eq!(at("media::not-found"), ["cal/posts/media.yaml:5:5"]);
     assert_eq!(
         at("media::unrecognized"),
