@@ -9,8 +9,10 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use super::accounts::{Account, FbUser};
-use super::container::{Container, PublishedMedia};
+use super::container::{Container, Kind, PublishedMedia};
 use super::facebook::FacebookState;
 use super::ledger::{Ledger, NewEntry};
 use super::oauth::OAuthState;
@@ -71,6 +73,75 @@ impl World {
     pub fn publish(&mut self, entry: NewEntry) -> u64 {
         super::tiktok::catch_up(self, entry.committed_at);
         self.ledger.record(entry)
+    }
+
+    /// Publishes a finished Instagram or Threads container: one media per carousel child, the
+    /// post itself, both containers marked published, and the ledger entry (`ledger_kind` is the
+    /// platform's name for the kind, e.g. `REELS`). Returns the post's media id.
+    pub fn publish_container(
+        &mut self,
+        container: &Container,
+        account: &Account,
+        ledger_kind: &str,
+        now: DateTime<Utc>,
+    ) -> String {
+        let media_id = self.next_id();
+        let mut child_media = Vec::new();
+        for c in &container.children {
+            let child_id = self.next_id();
+            let (kind, is_video) = self
+                .containers
+                .get(c)
+                .map_or((Kind::Image, false), |ch| (ch.kind, ch.is_video));
+            if let Some(ch) = self.containers.get_mut(c) {
+                ch.published = Some(child_id.clone());
+            }
+            let child = PublishedMedia {
+                id: child_id.clone(),
+                platform: container.platform,
+                owner: account.id.clone(),
+                container: c.clone(),
+                kind,
+                is_video,
+                text: None,
+                children: Vec::new(),
+                shortcode: World::shortcode(&child_id),
+                published_at: now,
+            };
+            self.media.insert(child_id.clone(), child);
+            child_media.push(child_id);
+        }
+        let media = container.media(&self.containers);
+        if let Some(c) = self.containers.get_mut(&container.id) {
+            c.published = Some(media_id.clone());
+        }
+        let published = PublishedMedia {
+            id: media_id.clone(),
+            platform: container.platform,
+            owner: account.id.clone(),
+            container: container.id.clone(),
+            kind: container.kind,
+            is_video: container.is_video,
+            text: container.text.clone(),
+            children: child_media,
+            shortcode: World::shortcode(&media_id),
+            published_at: now,
+        };
+        self.media.insert(media_id.clone(), published);
+        self.publish(NewEntry {
+            platform: container.platform,
+            account_id: account.id.clone(),
+            username: account.username.clone(),
+            post_id: media_id.clone(),
+            kind: ledger_kind.into(),
+            source: container.id.clone(),
+            text: container.text.clone(),
+            media,
+            options: container.options.clone(),
+            committed_at: now,
+            published_at: now,
+        });
+        media_id
     }
 
     pub fn account(&self, id: &str) -> Option<&Account> {

@@ -25,7 +25,6 @@ use super::engine::{CheckTarget, Engine};
 use super::errors::GraphError;
 use super::graph::{GraphCall, GraphHost};
 use super::judge::Want;
-use super::ledger::NewEntry;
 use super::request::parse_list;
 use super::state::World;
 use super::tokens::TokenKind;
@@ -331,73 +330,13 @@ pub(crate) fn publish(
             "You reached the maximum number of posts allowed in 24 hours",
         ));
     }
-    let media_id = world.next_id();
-    let mut child_media = Vec::new();
-    for c in &container.children {
-        let child_id = world.next_id();
-        let (kind, is_video) = world
-            .containers
-            .get(c)
-            .map_or((Kind::Image, false), |ch| (ch.kind, ch.is_video));
-        if let Some(ch) = world.containers.get_mut(c) {
-            ch.published = Some(child_id.clone());
-        }
-        let shortcode = World::shortcode(&child_id);
-        world.media.insert(
-            child_id.clone(),
-            PublishedMedia {
-                id: child_id.clone(),
-                platform: Platform::Instagram,
-                owner: account.id.clone(),
-                container: c.clone(),
-                kind,
-                is_video,
-                text: None,
-                children: Vec::new(),
-                shortcode,
-                published_at: now,
-            },
-        );
-        child_media.push(child_id);
-    }
-    let media = container.media(&world.containers);
-    if let Some(c) = world.containers.get_mut(&creation_id) {
-        c.published = Some(media_id.clone());
-    }
-    world.media.insert(
-        media_id.clone(),
-        PublishedMedia {
-            id: media_id.clone(),
-            platform: Platform::Instagram,
-            owner: account.id.clone(),
-            container: creation_id.clone(),
-            kind: container.kind,
-            is_video: container.is_video,
-            text: container.text.clone(),
-            children: child_media,
-            shortcode: World::shortcode(&media_id),
-            published_at: now,
-        },
-    );
     let kind = match container.kind {
         Kind::Reels => "REELS",
         Kind::Stories => "STORIES",
         Kind::Carousel => "CAROUSEL",
         _ => "IMAGE",
     };
-    world.publish(NewEntry {
-        platform: Platform::Instagram,
-        account_id: account.id.clone(),
-        username: account.username.clone(),
-        post_id: media_id.clone(),
-        kind: kind.into(),
-        source: creation_id,
-        text: container.text.clone(),
-        media,
-        options: container.options.clone(),
-        committed_at: now,
-        published_at: now,
-    });
+    let media_id = world.publish_container(&container, &account, kind, now);
     Ok(json!({ "id": media_id }))
 }
 

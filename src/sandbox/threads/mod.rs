@@ -17,12 +17,11 @@ use chrono::Duration;
 use serde_json::{Value, json};
 
 use super::accounts::Account;
-use super::container::{Check, Container, Kind, Phase, PublishedMedia, Rejection};
+use super::container::{Check, Container, Kind, Phase, Rejection};
 use super::engine::{CheckTarget, Engine};
 use super::errors::GraphError;
 use super::graph::GraphCall;
 use super::judge::Want;
-use super::ledger::NewEntry;
 use super::request::parse_list;
 use super::state::World;
 use super::text;
@@ -265,67 +264,12 @@ pub(crate) fn publish(
             format!("The Threads posting limit of {quota} posts per 24 hours was reached"),
         ));
     }
-    let media_id = world.next_id();
-    let mut child_media = Vec::new();
-    for c in &container.children {
-        let child_id = world.next_id();
-        let (kind, is_video) = world
-            .containers
-            .get(c)
-            .map_or((Kind::Image, false), |ch| (ch.kind, ch.is_video));
-        if let Some(ch) = world.containers.get_mut(c) {
-            ch.published = Some(child_id.clone());
-        }
-        let media = PublishedMedia {
-            id: child_id.clone(),
-            platform: Platform::Threads,
-            owner: account.id.clone(),
-            container: c.clone(),
-            kind,
-            is_video,
-            text: None,
-            children: Vec::new(),
-            shortcode: World::shortcode(&child_id),
-            published_at: now,
-        };
-        world.media.insert(child_id.clone(), media);
-        child_media.push(child_id);
-    }
-    let media = container.media(&world.containers);
-    if let Some(c) = world.containers.get_mut(&creation_id) {
-        c.published = Some(media_id.clone());
-    }
-    let published = PublishedMedia {
-        id: media_id.clone(),
-        platform: Platform::Threads,
-        owner: account.id.clone(),
-        container: creation_id.clone(),
-        kind: container.kind,
-        is_video: container.is_video,
-        text: container.text.clone(),
-        children: child_media,
-        shortcode: World::shortcode(&media_id),
-        published_at: now,
-    };
-    world.media.insert(media_id.clone(), published);
     let kind = match container.kind {
         Kind::Text => "TEXT",
         Kind::Video => "VIDEO",
         Kind::Carousel => "CAROUSEL",
         _ => "IMAGE",
     };
-    world.publish(NewEntry {
-        platform: Platform::Threads,
-        account_id: account.id.clone(),
-        username: account.username.clone(),
-        post_id: media_id.clone(),
-        kind: kind.into(),
-        source: creation_id,
-        text: container.text.clone(),
-        media,
-        options: container.options.clone(),
-        committed_at: now,
-        published_at: now,
-    });
+    let media_id = world.publish_container(&container, &account, kind, now);
     Ok(json!({ "id": media_id }))
 }
