@@ -105,9 +105,8 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     };
     let clock: SharedClock = match &args.now {
         Some(v) => {
-            let tz = crate::plan::desired::load(&args.dir, &mut Default::default())
-                .ok()
-                .and_then(|d| d.timezone);
+            let tz = crate::manifest::load::config_only(&args.dir)
+                .and_then(|c| crate::manifest::time::parse_timezone(&c.timezone.value).ok());
             Arc::new(WarpClock::new(
                 parse_now(v, tz.or(Some(Tz::UTC)))?,
                 args.warp,

@@ -155,6 +155,19 @@ pub fn load_cached(
     Ok((calendar, loader.diags))
 }
 
+/// Reads only `postcal.yaml` (for settings needed before a full load, such as the timezone of
+/// `--now`); `None` if it is missing or unreadable. Problems are left to the full load.
+pub fn config_only(root: &Path) -> Option<Config> {
+    let mut loader = Loader {
+        root,
+        canonical_root: root.to_path_buf(),
+        options: &LoadOptions::default(),
+        sources: SourceMap::new(),
+        diags: Diagnostics::new(),
+    };
+    loader.load_config()
+}
+
 struct Loader<'a> {
     root: &'a Path,
     canonical_root: PathBuf,
