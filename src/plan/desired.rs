@@ -2,7 +2,7 @@
 //! target, the exact content to publish and its hash.
 //!
 //! This is the edge between the calendar on disk and the pure [`super::plan`]: it reads media
-//! files once to hash their bytes (through a [`MediaHasher`] cache keyed by path, size and
+//! files once to hash their bytes (through a [`HashCache`] cache keyed by path, size and
 //! modification time), and decides which posts are blocked (their manifest has errors).
 //!
 //! # Guarantees
@@ -144,14 +144,14 @@ pub fn hex(bytes: &[u8]) -> String {
 /// What a process that loads the calendar again and again (the daemon) remembers between loads:
 /// media hashes, each once per (size, modification time), and targets' content hashes.
 #[derive(Debug, Default)]
-pub struct MediaHasher {
+pub struct HashCache {
     cache: HashMap<PathBuf, (u64, Option<SystemTime>, String)>,
     /// Targets' content and its hash from the last load, by manifest bytes, document, target
     /// and media hashes: a daemon rescan rebuilds only what changed.
     contents: HashMap<String, (Arc<Content>, String)>,
 }
 
-impl MediaHasher {
+impl HashCache {
     pub fn new() -> Self {
         Self::default()
     }
@@ -183,7 +183,7 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// Builds the desired state from a loaded calendar and its check.
-pub fn desired(calendar: &Calendar, checked: &Checked, hasher: &mut MediaHasher) -> Desired {
+pub fn desired(calendar: &Calendar, checked: &Checked, hasher: &mut HashCache) -> Desired {
     let timezone = calendar
         .config
         .as_ref()
@@ -369,7 +369,7 @@ fn build_content(
 /// Loads, checks and turns the calendar at `root` into its desired state.
 pub fn load(
     root: &Path,
-    hasher: &mut MediaHasher,
+    hasher: &mut HashCache,
 ) -> Result<Desired, crate::manifest::load::LoadError> {
     load_cached(root, hasher, &mut LoadCache::new())
 }
@@ -378,7 +378,7 @@ pub fn load(
 /// bytes changed since the last load are parsed again.
 pub fn load_cached(
     root: &Path,
-    hasher: &mut MediaHasher,
+    hasher: &mut HashCache,
     cache: &mut LoadCache,
 ) -> Result<Desired, crate::manifest::load::LoadError> {
     let (calendar, load_diags) =

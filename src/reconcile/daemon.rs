@@ -33,7 +33,7 @@ use crate::clock::SharedClock;
 use crate::manifest::PostStatus;
 use crate::manifest::load::LoadError;
 use crate::plan::{
-    self, Blocked, Change, ChangeKind, Content, Desired, DesiredPost, MediaHasher, Plan, Policy,
+    self, Blocked, Change, ChangeKind, Content, Desired, DesiredPost, HashCache, Plan, Policy,
 };
 use crate::platform::Platform;
 use crate::state::{Record, SlotKey, SlotState, Store, StoreError, write_snapshot};
@@ -114,7 +114,7 @@ pub struct Daemon {
     /// Index of `desired.posts` by id (first post with the id).
     by_id: HashMap<String, usize>,
     last_valid: HashMap<String, DesiredPost>,
-    hasher: MediaHasher,
+    hasher: HashCache,
     /// What the last rescan parsed: a rescan parses only the manifests that changed.
     manifests: crate::manifest::load::LoadCache,
     loaded_generation: Option<u64>,
@@ -159,7 +159,7 @@ impl Daemon {
             desired: Desired::default(),
             by_id: HashMap::new(),
             last_valid: HashMap::new(),
-            hasher: MediaHasher::new(),
+            hasher: HashCache::new(),
             manifests: crate::manifest::load::LoadCache::new(),
             loaded_generation: None,
             rescans: 0,
