@@ -13,9 +13,9 @@
 //!   reads, so there is no format rule. Videos go to `/videos`, whose limits platform-rules does
 //!   not give: postcal checks only that a post has one video and no photos with it.
 
-use super::TargetCtx;
 use super::limits::{Limit, MIB, n, plural, size};
-use super::text::{chars, is_http_url};
+use super::text::chars;
+use super::{TargetCtx, check_link_url};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::manifest::FacebookOptions;
 
@@ -64,16 +64,7 @@ pub fn check(cx: &TargetCtx, options: &FacebookOptions, diags: &mut Diagnostics)
     }
     check_text(cx, diags);
     if let Some(link) = &options.link {
-        if !is_http_url(&link.value) {
-            diags.push(
-                Diagnostic::error(
-                    "facebook::invalid-link",
-                    format!("`{}` is not an http(s) URL", link.value),
-                )
-                .at(link.span, "not a URL")
-                .help("write the full address, e.g. `https://example.com/launch`"),
-            );
-        }
+        check_link_url("facebook::invalid-link", link, diags);
         if !cx.media.is_empty() {
             diags.push(
                 Diagnostic::error(

@@ -220,6 +220,17 @@ fn check_post(calendar: &Calendar, catalog: &MediaCatalog, post: &Post, diags: &
     }
 }
 
+/// A link option (a link to share, a link attachment) must be one whole http(s) URL.
+fn check_link_url(code: &'static str, link: &crate::yaml::Sp<String>, diags: &mut Diagnostics) {
+    if !text::is_http_url(&link.value) {
+        diags.push(
+            crate::diag::Diagnostic::error(code, format!("`{}` is not an http(s) URL", link.value))
+                .at(link.span, "not a URL")
+                .help("write the full address, e.g. `https://example.com/launch`"),
+        );
+    }
+}
+
 /// Posts whose document contains the span of an error.
 fn invalid_posts(calendar: &Calendar, diags: &Diagnostics) -> HashSet<usize> {
     let error_spans: Vec<Span> = diags

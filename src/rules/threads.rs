@@ -6,11 +6,11 @@
 //! text and the `link_attachment` together (TH-POSTS; refused at container creation since
 //! 2025-12-22).
 
-use super::TargetCtx;
 use super::limits::{
     Aspect, GIB, ImageLimits, Limit, MIB, VideoLimits, check_image, check_video, n,
 };
-use super::text::{is_http_url, links, threads_length, unique_links};
+use super::text::{links, threads_length, unique_links};
+use super::{TargetCtx, check_link_url};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::manifest::ThreadsOptions;
 use crate::media::MediaFormat::{Jpeg, Mov, Mp4, Png};
@@ -133,16 +133,7 @@ pub fn check(cx: &TargetCtx, options: &ThreadsOptions, diags: &mut Diagnostics) 
     check_text(cx, options, diags);
     check_topic_tag(options, diags);
     if let Some(link) = &options.link_attachment {
-        if !is_http_url(&link.value) {
-            diags.push(
-                Diagnostic::error(
-                    "threads::invalid-link",
-                    format!("`{}` is not an http(s) URL", link.value),
-                )
-                .at(link.span, "not a URL")
-                .help("write the full address, e.g. `https://example.com/launch`"),
-            );
-        }
+        check_link_url("threads::invalid-link", link, diags);
         if !cx.media.is_empty() {
             diags.push(
                 Diagnostic::error(
