@@ -134,10 +134,10 @@ fn generate(dir: &Path, posts: usize, large_jpegs: bool) -> std::io::Result<()> 
 /// Writes `n` records: every slot of the first posts as published from its current content,
 /// then orphans (slots of posts that no longer exist) up to `n`.
 fn write_records(dir: &Path, n: usize) -> std::io::Result<usize> {
-    use postcal::plan::{HashCache, desired};
+    use postcal::plan::desired;
     use postcal::state::{OpenMode, Record, Revision, SledStore, SlotKey, SlotState, Store};
 
-    let desired = desired::load(dir, &mut HashCache::new()).map_err(std::io::Error::other)?;
+    let desired = desired::load(dir).map_err(std::io::Error::other)?;
     let mut store = SledStore::open(&dir.join(".postcal"), OpenMode::Create)
         .map_err(std::io::Error::other)?
         .ok_or_else(|| std::io::Error::other("could not create the state store"))?;

@@ -10,7 +10,7 @@ use miette::{IntoDiagnostic, miette};
 use super::Exit;
 use super::output::ColorChoice;
 use crate::manifest::time::parse_time;
-use crate::plan::{self, HashCache, Policy, render};
+use crate::plan::{self, Policy, render};
 use crate::state::{self, ObservedSource};
 
 /// Show what postcal will publish and when, against what it already did.
@@ -60,7 +60,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     let state_dir = state::state_dir(&args.dir);
     let (desired, observed) = std::thread::scope(|scope| {
         let observed = scope.spawn(|| state::read_observed(&state_dir));
-        let desired = plan::desired::load(&args.dir, &mut HashCache::new());
+        let desired = plan::desired::load(&args.dir);
         let observed = observed
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));

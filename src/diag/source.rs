@@ -11,6 +11,11 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId(u32);
 
+impl SourceId {
+    /// The first file added to a map.
+    pub const FIRST: SourceId = SourceId(0);
+}
+
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Span {
@@ -30,7 +35,7 @@ impl Span {
 }
 
 /// One loaded file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The path as shown to the user (relative to where postcal was run, when possible).
     pub display_path: PathBuf,
@@ -74,7 +79,7 @@ pub struct Position {
 }
 
 /// All files diagnostics can refer to.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

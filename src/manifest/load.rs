@@ -13,12 +13,13 @@
 //! Only a calendar root that does not exist or is not a directory is a [`LoadError`]; everything
 //! else is a diagnostic, so one run reports every problem.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
 
 use super::config::Config;
 use super::post::{Origin, Post};
@@ -89,15 +90,87 @@ fn display_path(root: &Path, rel: &Path) -> PathBuf {
 
 /// Loads the calendar at `root`.
 pub fn load(root: &Path, options: &LoadOptions) -> Result<(Calendar, Diagnostics), LoadError> {
-    load_cached(root, options, &mut LoadCache::new())
+    let mut listing = list(root, options)?;
+    let all: Vec<usize> = (0..listing.manifests.len()).collect();
+    let loaded = listing.read(&all, &|_| None);
+    let mut diagnostics = std::mem::take(&mut listing.diagnostics);
+    diagnostics.extend(loaded.diagnostics);
+    let calendar = Calendar {
+        config: listing.config,
+        ..loaded.calendar
+    };
+    Ok((calendar, diagnostics))
 }
 
-/// [`load`], reusing (and then updating) what `cache` parsed in a previous load.
-pub fn load_cached(
-    root: &Path,
-    options: &LoadOptions,
-    cache: &mut LoadCache,
-) -> Result<(Calendar, Diagnostics), LoadError> {
+/// The calendar directory listed: its settings read, its manifests found but not read yet.
+///
+/// A process that loads the same calendar again and again (the daemon) lists it each time and
+/// then [`Listing::read`]s only the manifests that changed.
+#[derive(Debug)]
+pub struct Listing {
+    /// The root as given (paths in diagnostics start with it).
+    pub root: PathBuf,
+    pub config: Option<Config>,
+    /// SHA-256 of `postcal.yaml`'s bytes, when it could be read: equal hashes, equal settings.
+    pub config_hash: Option<[u8; 32]>,
+    /// Every manifest file, in sorted order.
+    pub manifests: Vec<Manifest>,
+    /// Problems with the settings file and with the directory walk.
+    pub diagnostics: Diagnostics,
+    /// The settings file's text, which the config's spans point into.
+    sources: SourceMap,
+    options: LoadOptions,
+}
+
+/// A manifest file found by the walk.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Relative to the calendar root.
+    pub path: PathBuf,
+    /// What the walk saw of it (`None` for a symlink, whose target the walk did not stat).
+    stamp: Option<Stamp>,
+}
+
+/// What a previous read of a manifest established about its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// The file's metadata when it was read, if it can vouch for the content later.
+    stamp: Option<Stamp>,
+    /// SHA-256 of the bytes.
+    pub hash: [u8; 32],
+}
+
+impl Known {
+    /// Whether the walk's view of the file proves it still holds these bytes, without opening
+    /// it: same length, modification and change times and inode, and those were read long
+    /// enough after the last write (see [`Stamp::settled`]).
+    pub fn vouches_for(&self, manifest: &Manifest) -> bool {
+        self.stamp.is_some() && self.stamp == manifest.stamp
+    }
+}
+
+/// Manifests read by [`Listing::read`].
+#[derive(Debug)]
+pub struct Loaded {
+    /// The posts of the manifests that changed (all of them when nothing was known).
+    pub calendar: Calendar,
+    /// Problems reading those manifests (syntax, unreadable, binary...).
+    pub diagnostics: Diagnostics,
+    /// For each manifest asked for, in order: what was read.
+    pub outcomes: Vec<(usize, ReadOutcome)>,
+}
+
+#[derive(Debug)]
+pub enum ReadOutcome {
+    /// Same bytes as the `known` version: not parsed, no posts in the calendar.
+    Unchanged(Known),
+    /// Read and parsed: its posts and problems are in the result. `None` when the content is
+    /// not text postcal can cache (unreadable, binary, too large): read again next time.
+    Read(Option<Known>),
+}
+
+/// Reads `postcal.yaml` and walks the posts directory, without reading any manifest.
+pub fn list(root: &Path, options: &LoadOptions) -> Result<Listing, LoadError> {
     match std::fs::metadata(root) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
@@ -129,30 +202,85 @@ pub fn load_cached(
         diags: Diagnostics::new(),
     };
     let config = loader.load_config();
+    let config_hash = (!loader.sources.is_empty()).then(|| {
+        let text = &loader.sources.get(SourceId::FIRST).text;
+        Sha256::digest(text.as_bytes()).into()
+    });
     let posts_dir = config
         .as_ref()
         .map_or("posts", |c| c.posts_dir())
         .to_owned();
     let mut files = Vec::new();
     loader.collect_manifests(&posts_dir, config.as_ref(), &mut files);
-    let prepared = prepare_all(root, &files, options.max_file_bytes, cache);
-    let mut next_cache = HashMap::with_capacity(files.len());
-    let mut posts = Vec::new();
-    for ((rel, _), file) in files.iter().zip(prepared) {
-        if let Prepared::Text(cached) = &file {
-            next_cache.insert(rel.clone(), cached.clone());
-        }
-        loader.load_manifest(rel, file, &mut posts);
-    }
-    cache.files = next_cache;
-    let calendar = Calendar {
+    Ok(Listing {
         root: root.to_path_buf(),
         config,
-        posts,
+        config_hash,
+        manifests: files
+            .into_iter()
+            .map(|(path, stamp)| Manifest { path, stamp })
+            .collect(),
+        diagnostics: loader.diags,
         sources: loader.sources,
-        files: files.len(),
-    };
-    Ok((calendar, loader.diags))
+        options: options.clone(),
+    })
+}
+
+impl Listing {
+    /// The settings file's text: what [`Listing::diagnostics`] point into.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// Reads and parses the manifests at indexes `which` (on all cores), except those whose
+    /// bytes equal what `known` says they were. The calendar's source map starts with the
+    /// settings file's, so the config's spans stay valid in it.
+    pub fn read(&self, which: &[usize], known: &(dyn Fn(&Path) -> Option<Known> + Sync)) -> Loaded {
+        let mut loader = Loader {
+            root: &self.root,
+            canonical_root: PathBuf::new(),
+            options: &self.options,
+            sources: self.sources.clone(),
+            diags: Diagnostics::new(),
+        };
+        let cap = self.options.max_file_bytes;
+        let prepared = crate::par::map(which, 64, |&i| {
+            let manifest = &self.manifests[i];
+            let known = known(&manifest.path);
+            prepare(
+                &self.root.join(&manifest.path),
+                cap,
+                manifest.stamp,
+                known.as_ref(),
+            )
+        });
+        let mut posts = Vec::new();
+        let mut outcomes = Vec::with_capacity(which.len());
+        for (&i, file) in which.iter().zip(prepared) {
+            let rel = &self.manifests[i].path;
+            let outcome = match &file {
+                Prepared::Unchanged(known) => ReadOutcome::Unchanged(known.clone()),
+                Prepared::Text(text) => ReadOutcome::Read(Some(text.known.clone())),
+                _ => ReadOutcome::Read(None),
+            };
+            if !matches!(file, Prepared::Unchanged(_)) {
+                loader.load_manifest(rel, file, &mut posts);
+            }
+            outcomes.push((i, outcome));
+        }
+        let calendar = Calendar {
+            root: self.root.clone(),
+            config: self.config.clone(),
+            posts,
+            sources: loader.sources,
+            files: which.len(),
+        };
+        Loaded {
+            calendar,
+            diagnostics: loader.diags,
+            outcomes,
+        }
+    }
 }
 
 /// Reads only `postcal.yaml` (for settings needed before a full load, such as the timezone of
@@ -398,7 +526,11 @@ impl Loader<'_> {
 
     /// Registers a prepared file's text and reports why it cannot be used (unreadable, too
     /// large, binary, not UTF-8, not YAML).
-    fn accept(&mut self, rel: &Path, file: Prepared) -> Option<(SourceId, Arc<str>, Docs)> {
+    fn accept(
+        &mut self,
+        rel: &Path,
+        file: Prepared,
+    ) -> Option<(SourceId, Arc<str>, Vec<yaml::Node>)> {
         let shown = display_path(self.root, rel);
         let cap = self.options.max_file_bytes;
         match file {
@@ -447,7 +579,9 @@ impl Loader<'_> {
                 self.diags.push(d);
                 None
             }
-            Prepared::Text(Cached { text, parsed, .. }) => {
+            // Only asked for manifests a caller already knows; nothing to report.
+            Prepared::Unchanged(_) => None,
+            Prepared::Text(Text { text, parsed, .. }) => {
                 let id = self.sources.add(shown, text.clone());
                 let docs = self.parsed(id, parsed)?;
                 Some((id, text, docs))
@@ -455,9 +589,13 @@ impl Loader<'_> {
         }
     }
 
-    fn parsed(&mut self, id: SourceId, parsed: Parsed) -> Option<Docs> {
-        match &*parsed {
-            Ok(_) => Some(Docs(parsed)),
+    fn parsed(
+        &mut self,
+        id: SourceId,
+        parsed: Result<Vec<yaml::Node>, yaml::ParseError>,
+    ) -> Option<Vec<yaml::Node>> {
+        match parsed {
+            Ok(docs) => Some(docs),
             Err(e) => {
                 let (code, help) = match e.kind {
                     ParseErrorKind::Syntax => (
@@ -474,7 +612,7 @@ impl Loader<'_> {
                          simplify it (aliases that reference aliases multiply quickly)",
                     ),
                 };
-                let d = Diagnostic::error(code, e.message.clone())
+                let d = Diagnostic::error(code, e.message)
                     .at(Span::new(id, e.start, e.len), "here")
                     .help(help);
                 self.diags.push(d);
@@ -495,23 +633,23 @@ enum Prepared {
         lossy: Arc<str>,
         valid: usize,
     },
-    Text(Cached),
+    /// The bytes a caller already knows: not parsed.
+    Unchanged(Known),
+    Text(Text),
 }
 
-/// A file's text and what parsing it gave: shared between loads through a [`LoadCache`].
-#[derive(Debug, Clone)]
-struct Cached {
+/// A file's text and what parsing it gave.
+struct Text {
     text: Arc<str>,
-    parsed: Parsed,
-    /// The file's metadata when it was read, if it can vouch for the content later.
-    stamp: Option<Stamp>,
+    parsed: Result<Vec<yaml::Node>, yaml::ParseError>,
+    known: Known,
 }
 
 /// What the file system says about a file's content: if it has not changed, neither has the
 /// content. Compared with what the directory walk sees, so an unchanged file is not even
 /// opened again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
+pub struct Stamp {
     len: u64,
     modified: SystemTime,
     #[cfg(unix)]
@@ -521,6 +659,11 @@ struct Stamp {
 }
 
 impl Stamp {
+    /// The stamp of the file at `path` (following symlinks); `None` if it cannot be read.
+    pub fn of_path(path: &Path) -> Option<Stamp> {
+        Stamp::of(&std::fs::metadata(path).ok()?)
+    }
+
     fn of(meta: &std::fs::Metadata) -> Option<Stamp> {
         #[cfg(unix)]
         use std::os::unix::fs::MetadataExt;
@@ -546,46 +689,14 @@ impl Stamp {
 /// Longer than any file system's modification-time granularity (FAT's is 2 seconds).
 const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(3);
 
-type Parsed = Arc<Result<Vec<yaml::Node>, yaml::ParseError>>;
-
-/// The documents of a file that parsed.
-struct Docs(Parsed);
-
-impl std::ops::Deref for Docs {
-    type Target = [yaml::Node];
-
-    fn deref(&self) -> &[yaml::Node] {
-        match &*self.0 {
-            Ok(docs) => docs,
-            Err(_) => &[],
-        }
-    }
-}
-
-/// What the previous load of a calendar parsed, so that reloading it (the daemon, after an
-/// edit) parses only the files whose bytes changed.
-///
-/// Every file is still read in full and compared byte for byte with what was parsed before:
-/// no modification-time heuristics, so an edit can never be missed.
-#[derive(Debug, Default)]
-pub struct LoadCache {
-    files: HashMap<PathBuf, Cached>,
-}
-
-impl LoadCache {
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-/// Reads a file (never more than `cap` bytes) and parses it as YAML, unless `cached` holds
-/// it: the walk's `seen` stamp equals the cached one, or the bytes are the same.
-fn prepare(path: &Path, cap: u64, seen: Option<Stamp>, cached: Option<&Cached>) -> Prepared {
-    if let Some(cached) = cached
-        && cached.stamp.is_some()
-        && cached.stamp == seen
+/// Reads a file (never more than `cap` bytes) and parses it as YAML, unless `known` holds its
+/// content: the walk's `seen` stamp equals the known one, or the bytes hash the same.
+fn prepare(path: &Path, cap: u64, seen: Option<Stamp>, known: Option<&Known>) -> Prepared {
+    if let Some(known) = known
+        && known.stamp.is_some()
+        && known.stamp == seen
     {
-        return Prepared::Text(cached.clone());
+        return Prepared::Unchanged(known.clone());
     }
     let mut bytes = Vec::new();
     let mut stamp = None;
@@ -605,22 +716,23 @@ fn prepare(path: &Path, cap: u64, seen: Option<Stamp>, cached: Option<&Cached>) 
         Ok(Some(size)) => return Prepared::TooLarge(size),
         Ok(None) => {}
     }
-    if let Some(cached) = cached.filter(|c| c.text.as_bytes() == bytes) {
-        return Prepared::Text(Cached {
-            stamp,
-            ..cached.clone()
-        });
+    let known_now = Known {
+        stamp,
+        hash: Sha256::digest(&bytes).into(),
+    };
+    if known.is_some_and(|k| k.hash == known_now.hash) {
+        return Prepared::Unchanged(known_now);
     }
     if let Some(nul) = bytes.iter().position(|&b| b == 0) {
         return Prepared::Binary(nul);
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let parsed = Arc::new(yaml::parse(&text));
-            Prepared::Text(Cached {
+            let parsed = yaml::parse(&text);
+            Prepared::Text(Text {
                 text: text.into(),
                 parsed,
-                stamp,
+                known: known_now,
             })
         }
         Err(e) => Prepared::NotUtf8 {
@@ -628,19 +740,6 @@ fn prepare(path: &Path, cap: u64, seen: Option<Stamp>, cached: Option<&Cached>) 
             lossy: String::from_utf8_lossy(e.as_bytes()).into(),
         },
     }
-}
-
-/// [`prepare`]s every file, in order, on all cores: reading and parsing is most of a load.
-fn prepare_all(
-    root: &Path,
-    files: &[(PathBuf, Option<Stamp>)],
-    cap: u64,
-    cache: &LoadCache,
-) -> Vec<Prepared> {
-    let prepare = |(rel, seen): &(PathBuf, Option<Stamp>)| {
-        prepare(&root.join(rel), cap, *seen, cache.files.get(rel))
-    };
-    crate::par::map(files, 64, prepare)
 }
 
 fn with_span_or_config(d: Diagnostic, span: Option<Span>, root: &Path) -> Diagnostic {
@@ -695,18 +794,41 @@ mod tests {
         dir
     }
 
-    fn text_of(calendar: &Calendar) -> String {
-        calendar.posts[0].text.as_ref().unwrap().value.clone()
+    /// Lists the calendar and reads every manifest, knowing what `known` says.
+    fn read_all(dir: &Path, known: &[(PathBuf, Known)]) -> Loaded {
+        let listing = list(dir, &LoadOptions::default()).unwrap();
+        let all: Vec<usize> = (0..listing.manifests.len()).collect();
+        listing.read(&all, &|path| {
+            known
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, k)| k.clone())
+        })
+    }
+
+    /// What `loaded` established about the calendar's one manifest.
+    fn known_of(loaded: &Loaded) -> Vec<(PathBuf, Known)> {
+        loaded
+            .outcomes
+            .iter()
+            .filter_map(|(_, outcome)| match outcome {
+                ReadOutcome::Unchanged(k) | ReadOutcome::Read(Some(k)) => Some(k.clone()),
+                ReadOutcome::Read(None) => None,
+            })
+            .map(|k| (PathBuf::from("posts/a.yaml"), k))
+            .collect()
     }
 
     #[test]
-    fn a_cached_load_sees_an_edit_that_keeps_size_and_mtime() {
+    fn a_read_sees_an_edit_that_keeps_size_and_mtime() {
         let post = "id: a\nat: 2027-01-01 09:00\ntext: first\ntargets:\n  threads/acme: {}\n";
         let dir = calendar_with(post);
         let path = dir.path().join("posts/a.yaml");
-        let mut cache = LoadCache::new();
-        let (first, _) = load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
-        assert_eq!(text_of(&first), "first");
+        let first = read_all(dir.path(), &[]);
+        assert_eq!(
+            first.calendar.posts[0].text.as_ref().unwrap().value,
+            "first"
+        );
         let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
         // Same length, same modification time: only the bytes tell the difference.
         std::fs::write(&path, post.replace("first", "fresh")).unwrap();
@@ -716,25 +838,48 @@ mod tests {
             .unwrap()
             .set_modified(mtime)
             .unwrap();
-        let (second, _) = load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
-        assert_eq!(text_of(&second), "fresh");
+        let second = read_all(dir.path(), &known_of(&first));
+        assert!(matches!(second.outcomes[0].1, ReadOutcome::Read(Some(_))));
+        assert_eq!(
+            second.calendar.posts[0].text.as_ref().unwrap().value,
+            "fresh"
+        );
     }
 
     #[test]
-    fn a_cached_load_reuses_unchanged_files_and_forgets_deleted_ones() {
+    fn a_read_skips_manifests_whose_bytes_are_known() {
         let dir = calendar_with(
             "id: a\nat: 2027-01-01 09:00\ntext: same\ntargets:\n  threads/acme: {}\n",
         );
-        let mut cache = LoadCache::new();
-        load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
-        let before = cache.files[Path::new("posts/a.yaml")].clone();
-        load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
-        let after = &cache.files[Path::new("posts/a.yaml")];
-        assert!(Arc::ptr_eq(&before.parsed, &after.parsed), "parsed again");
-        std::fs::remove_file(dir.path().join("posts/a.yaml")).unwrap();
-        let (calendar, _) = load_cached(dir.path(), &LoadOptions::default(), &mut cache).unwrap();
-        assert!(calendar.posts.is_empty());
-        assert!(cache.files.is_empty());
+        let first = read_all(dir.path(), &[]);
+        assert_eq!(first.calendar.posts.len(), 1);
+        let second = read_all(dir.path(), &known_of(&first));
+        assert!(matches!(second.outcomes[0].1, ReadOutcome::Unchanged(_)));
+        assert!(second.calendar.posts.is_empty(), "parsed again");
+        assert!(second.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn a_settled_stamp_vouches_without_reading() {
+        let dir = calendar_with(
+            "id: a\nat: 2027-01-01 09:00\ntext: same\ntargets:\n  threads/acme: {}\n",
+        );
+        let path = dir.path().join("posts/a.yaml");
+        let old = SystemTime::now() - 2 * RACY_WINDOW;
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let first = read_all(dir.path(), &[]);
+        let known = known_of(&first);
+        let listing = list(dir.path(), &LoadOptions::default()).unwrap();
+        assert!(known[0].1.vouches_for(&listing.manifests[0]));
+        // Any write changes the change time, so the stamp no longer vouches.
+        std::fs::write(&path, "id: b\n").unwrap();
+        let listing = list(dir.path(), &LoadOptions::default()).unwrap();
+        assert!(!known[0].1.vouches_for(&listing.manifests[0]));
     }
 
     #[test]

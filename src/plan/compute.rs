@@ -414,7 +414,7 @@ mod tests {
 
     fn run(posts: Vec<DesiredPost>, records: Vec<Record>) -> Plan {
         let desired = Desired {
-            posts,
+            posts: posts.into_iter().map(Arc::new).collect(),
             max_lateness: chrono::Duration::hours(1),
             ..Desired::default()
         };

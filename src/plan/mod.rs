@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use compute::plan;
-pub use desired::{Blocked, Content, Desired, DesiredPost, DesiredTarget, HashCache, desired};
+pub use desired::{Blocked, Content, Desired, DesiredPost, DesiredTarget, Scanner};
 
 use crate::state::SlotKey;
 

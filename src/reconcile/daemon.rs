@@ -33,7 +33,7 @@ use crate::clock::SharedClock;
 use crate::manifest::PostStatus;
 use crate::manifest::load::LoadError;
 use crate::plan::{
-    self, Blocked, Change, ChangeKind, Content, Desired, DesiredPost, HashCache, Plan, Policy,
+    self, Blocked, Change, ChangeKind, Content, Desired, DesiredPost, Plan, Policy, Scanner,
 };
 use crate::platform::Platform;
 use crate::state::{Record, SlotKey, SlotState, Store, StoreError, write_snapshot};
@@ -113,10 +113,9 @@ pub struct Daemon {
     desired: Desired,
     /// Index of `desired.posts` by id (first post with the id).
     by_id: HashMap<String, usize>,
-    last_valid: HashMap<String, DesiredPost>,
-    hasher: HashCache,
-    /// What the last rescan parsed: a rescan parses only the manifests that changed.
-    manifests: crate::manifest::load::LoadCache,
+    last_valid: HashMap<String, Arc<DesiredPost>>,
+    /// What the last rescan built: a rescan rebuilds only the manifests that changed.
+    scanner: Scanner,
     loaded_generation: Option<u64>,
     rescans: u64,
     view: watch::Sender<View>,
@@ -159,8 +158,7 @@ impl Daemon {
             desired: Desired::default(),
             by_id: HashMap::new(),
             last_valid: HashMap::new(),
-            hasher: HashCache::new(),
-            manifests: crate::manifest::load::LoadCache::new(),
+            scanner: Scanner::new(),
             loaded_generation: None,
             rescans: 0,
             view,
@@ -270,17 +268,16 @@ impl Daemon {
 
     fn rescan(&mut self, generation: u64) -> Result<(), Fatal> {
         let started = std::time::Instant::now();
-        let mut desired =
-            match plan::desired::load_cached(&self.root, &mut self.hasher, &mut self.manifests) {
-                Ok(d) => d,
-                Err(e) if self.loaded_generation.is_some() => {
-                    // The directory vanished for a moment (a checkout, a rename): keep the last scan.
-                    tracing::error!(error = %e, "cannot read the calendar; keeping the last scan");
-                    self.loaded_generation = Some(generation);
-                    return Ok(());
-                }
-                Err(e) => return Err(e.into()),
-            };
+        let mut desired = match self.scanner.scan(&self.root) {
+            Ok(d) => d,
+            Err(e) if self.loaded_generation.is_some() => {
+                // The directory vanished for a moment (a checkout, a rename): keep the last scan.
+                tracing::error!(error = %e, "cannot read the calendar; keeping the last scan");
+                self.loaded_generation = Some(generation);
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
         let was_blocked: HashSet<String> = self
             .desired
             .posts
@@ -300,7 +297,7 @@ impl Daemon {
                 return true;
             }
             if desired.files_with_errors.contains(&post.revision.path) {
-                let mut post = post.clone();
+                let mut post = DesiredPost::clone(post);
                 post.blocked = Some(Blocked {
                     errors: 0,
                     first_error: format!(
@@ -308,7 +305,7 @@ impl Daemon {
                         post.revision.path
                     ),
                 });
-                kept.push(post);
+                kept.push(Arc::new(post));
                 return true;
             }
             false
@@ -327,9 +324,13 @@ impl Daemon {
         self.desired = desired;
         self.loaded_generation = Some(generation);
         self.rescans += 1;
+        let stats = self.scanner.stats();
         tracing::info!(
             posts = self.desired.posts.len(),
             errors = self.desired.errors,
+            manifests = stats.manifests,
+            read = stats.read,
+            checked = stats.checked,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "calendar scanned"
         );

@@ -16,13 +16,45 @@ use crate::manifest::{Calendar, Config, Post};
 use crate::schedule::parse_cron;
 use crate::yaml::Sp;
 
-pub fn check(calendar: &Calendar, diags: &mut Diagnostics) {
+/// The rules that look at more than one post or at no post: postcal.yaml and unique ids.
+pub fn check_settings(calendar: &Calendar, diags: &mut Diagnostics) {
+    if let Some(config) = &calendar.config {
+        check_config(config, diags);
+    }
+    check_duplicate_ids(&calendar.posts, diags);
+}
+
+fn check_duplicate_ids(posts: &[Post], diags: &mut Diagnostics) {
+    let mut first: HashMap<&str, &Post> = HashMap::new();
+    for post in posts {
+        let id = post.id.value.as_str();
+        if let Some(earlier) = first.get(id) {
+            diags.push(
+                Diagnostic::error("calendar::duplicate-id", duplicate_id_message(id))
+                    .at(post.id.span, "second use")
+                    .related(earlier.id.span, "first used here")
+                    .help("ids identify posts in postcal's state; give each post its own id"),
+            );
+        } else {
+            first.insert(id, post);
+        }
+    }
+}
+
+/// The message of `calendar::duplicate-id` (the daemon reports it without the posts at hand).
+pub fn duplicate_id_message(id: &str) -> String {
+    format!("post id `{id}` is used twice")
+}
+
+/// The calendar-wide rules that concern one post at a time (its id, accounts and times): these
+/// depend only on the post and the settings.
+pub fn check_posts(calendar: &Calendar, posts: &[Post], diags: &mut Diagnostics) {
     let calendar_tz = calendar
         .config
         .as_ref()
-        .and_then(|c| check_config(c, diags));
-    check_ids(&calendar.posts, diags);
-    for post in &calendar.posts {
+        .and_then(|c| time::parse_timezone(&c.timezone).ok());
+    for post in posts {
+        check_id(post, diags);
         if let Some(config) = &calendar.config {
             check_accounts(post, config, diags);
         }
@@ -30,19 +62,15 @@ pub fn check(calendar: &Calendar, diags: &mut Diagnostics) {
     }
 }
 
-/// Checks postcal.yaml; returns the calendar timezone when it is valid.
-fn check_config(config: &Config, diags: &mut Diagnostics) -> Option<Tz> {
-    let tz = match time::parse_timezone(&config.timezone) {
-        Ok(tz) => Some(tz),
-        Err(message) => {
-            diags.push(timezone_error(
-                "config::invalid-timezone",
-                &config.timezone,
-                message,
-            ));
-            None
-        }
-    };
+/// Checks postcal.yaml.
+pub fn check_config(config: &Config, diags: &mut Diagnostics) {
+    if let Err(message) = time::parse_timezone(&config.timezone) {
+        diags.push(timezone_error(
+            "config::invalid-timezone",
+            &config.timezone,
+            message,
+        ));
+    }
     if let Some(lateness) = config.max_lateness() {
         match time::parse_duration(lateness) {
             Ok(d) if d < chrono::Duration::zero() => {}
@@ -72,7 +100,6 @@ fn check_config(config: &Config, diags: &mut Diagnostics) -> Option<Tz> {
             );
         }
     }
-    tz
 }
 
 fn timezone_error(code: &'static str, tz: &Sp<String>, message: String) -> Diagnostic {
@@ -86,35 +113,19 @@ fn timezone_error(code: &'static str, tz: &Sp<String>, message: String) -> Diagn
         .help(help)
 }
 
-fn check_ids(posts: &[Post], diags: &mut Diagnostics) {
-    let mut first: HashMap<&str, &Post> = HashMap::new();
-    for post in posts {
-        let id = post.id.value.as_str();
-        let valid = !id.is_empty()
-            && id
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            && id.len() <= 200;
-        if !valid {
-            diags.push(
-                Diagnostic::error("calendar::invalid-id", format!("post id `{id}` has characters postcal does not allow"))
-                    .at(post.id.span, "invalid id")
-                    .help("use letters, digits, `-`, `_` and `.` only (at most 200), e.g. `2026-12-launch-teaser`"),
-            );
-        }
-        if let Some(earlier) = first.get(id) {
-            diags.push(
-                Diagnostic::error(
-                    "calendar::duplicate-id",
-                    format!("post id `{id}` is used twice"),
-                )
-                .at(post.id.span, "second use")
-                .related(earlier.id.span, "first used here")
-                .help("ids identify posts in postcal's state; give each post its own id"),
-            );
-        } else {
-            first.insert(id, post);
-        }
+fn check_id(post: &Post, diags: &mut Diagnostics) {
+    let id = post.id.value.as_str();
+    let valid = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && id.len() <= 200;
+    if !valid {
+        diags.push(
+            Diagnostic::error("calendar::invalid-id", format!("post id `{id}` has characters postcal does not allow"))
+                .at(post.id.span, "invalid id")
+                .help("use letters, digits, `-`, `_` and `.` only (at most 200), e.g. `2026-12-launch-teaser`"),
+        );
     }
 }
 

@@ -36,9 +36,9 @@ pub mod text;
 pub mod threads;
 pub mod tiktok;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::diag::{Diagnostics, Span};
+use crate::diag::{Diagnostics, SourceId, Span};
 use crate::manifest::{Account, Calendar, MediaRef, Post, Target, TargetOptions};
 use crate::media::MediaInfo;
 use crate::yaml::Sp;
@@ -144,7 +144,20 @@ pub fn check(
     catalog: &mut MediaCatalog,
 ) -> Checked {
     let mut diags = load_diagnostics;
-    calendar::check(calendar, &mut diags);
+    calendar::check_settings(calendar, &mut diags);
+    check_posts(calendar, catalog, &mut diags);
+    let invalid_posts = invalid_posts(calendar, &diags);
+    Checked {
+        diagnostics: diags,
+        invalid_posts,
+    }
+}
+
+/// Every rule that concerns one post at a time, for each of `calendar.posts`: everything but
+/// the settings and unique ids ([`calendar::check_settings`]). What it reports about a post
+/// depends only on that post, the settings and the media files it names.
+pub fn check_posts(calendar: &Calendar, catalog: &mut MediaCatalog, diags: &mut Diagnostics) {
+    calendar::check_posts(calendar, &calendar.posts, diags);
     // Resolve and probe every file first (once each), so rules then read the catalog freely.
     // A post-level media entry is shared by its targets: report its problems once.
     let mut resolved: HashSet<Span> = HashSet::new();
@@ -156,13 +169,13 @@ pub fn check(
                 .unwrap_or_default()
             {
                 if resolved.insert(reference.span) {
-                    catalog.resolve(calendar, reference, &mut diags);
+                    catalog.resolve(calendar, reference, diags);
                 }
             }
             if let TargetOptions::Instagram(o) = &target.options
                 && let Some(cover) = &o.cover
             {
-                catalog.resolve_path(calendar, cover, &mut diags);
+                catalog.resolve_path(calendar, cover, diags);
             }
         }
     }
@@ -176,11 +189,6 @@ pub fn check(
     });
     for chunk in per_chunk {
         diags.extend(chunk);
-    }
-    let invalid_posts = invalid_posts(calendar, &diags);
-    Checked {
-        diagnostics: diags,
-        invalid_posts,
     }
 }
 
@@ -232,21 +240,31 @@ fn check_link_url(code: &'static str, link: &crate::yaml::Sp<String>, diags: &mu
 }
 
 /// Posts whose document contains the span of an error.
-fn invalid_posts(calendar: &Calendar, diags: &Diagnostics) -> HashSet<usize> {
-    let error_spans: Vec<Span> = diags
+pub fn invalid_posts(calendar: &Calendar, diags: &Diagnostics) -> HashSet<usize> {
+    let mut error_starts: HashMap<SourceId, Vec<usize>> = HashMap::new();
+    for span in diags
         .iter()
         .filter(|d| d.is_error())
         .filter_map(|d| d.span())
-        .collect();
+    {
+        error_starts
+            .entry(span.source)
+            .or_default()
+            .push(span.start);
+    }
+    for starts in error_starts.values_mut() {
+        starts.sort_unstable();
+    }
     calendar
         .posts
         .iter()
         .enumerate()
         .filter(|(_, post)| {
             let doc = post.origin.span;
-            error_spans
-                .iter()
-                .any(|s| s.source == doc.source && s.start >= doc.start && s.start < doc.end())
+            error_starts.get(&doc.source).is_some_and(|starts| {
+                let first = starts.partition_point(|&s| s < doc.start);
+                starts.get(first).is_some_and(|&s| s < doc.end())
+            })
         })
         .map(|(i, _)| i)
         .collect()
