@@ -100,6 +100,8 @@ pub fn plan(
     out.sort_by(|a, b| {
         (a.slot.at, &a.slot.post, &a.slot.target).cmp(&(b.slot.at, &b.slot.post, &b.slot.target))
     });
+    // The daemon holds its plan while it sleeps: no spare capacity.
+    out.shrink_to_fit();
     let mut summary = Summary::default();
     for c in &out {
         summary.count(&c.kind);
@@ -378,7 +380,7 @@ mod tests {
                     platform: Platform::Instagram,
                     text: None,
                     media: vec![],
-                    options: serde_json::Value::Null,
+                    options: "null".into(),
                 }),
                 content_hash: hash.into(),
             }],

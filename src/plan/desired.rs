@@ -79,10 +79,20 @@ pub struct DesiredTarget {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Content {
     pub platform: Platform,
-    pub text: Option<String>,
+    /// Shared by the targets that publish the post's own text.
+    pub text: Option<Arc<str>>,
     pub media: Vec<MediaContent>,
-    /// The target's platform options (kind, privacy, ...) without `text`/`media`.
-    pub options: serde_json::Value,
+    /// The target's platform options (kind, privacy, ...) without `text`/`media`, as compact
+    /// JSON: a daemon holds thousands of these, and a JSON tree costs several times its text.
+    #[serde(serialize_with = "json_text")]
+    pub options: Box<str>,
+}
+
+/// Serializes JSON text as the JSON value it holds.
+fn json_text<S: serde::Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .unwrap_or_default()
+        .serialize(s)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -95,12 +105,17 @@ pub struct MediaContent {
 }
 
 impl Content {
+    /// The options as a JSON value (`null` when there are none).
+    pub fn options(&self) -> serde_json::Value {
+        serde_json::from_str(&self.options).unwrap_or_default()
+    }
+
     /// SHA-256 over the canonical JSON of the content, hex.
     pub fn hash(&self) -> String {
         #[derive(Serialize)]
         struct Hashed<'a> {
             platform: Platform,
-            text: &'a Option<String>,
+            text: &'a Option<Arc<str>>,
             media: Vec<(&'a str, &'a Option<String>)>,
             options: &'a serde_json::Value,
         }
@@ -112,7 +127,7 @@ impl Content {
                 .iter()
                 .map(|m| (m.sha256.as_str(), &m.alt))
                 .collect(),
-            options: &self.options,
+            options: &self.options(),
         };
         // serde_json maps are sorted (no preserve_order), so this is canonical. Serialized
         // straight into the hasher: no intermediate buffer.
@@ -199,6 +214,7 @@ fn desired_posts(
                 file_hash,
             };
             let schedule = Schedule::from_post(post, timezone);
+            let post_text: Option<Arc<str>> = post.text.as_ref().map(|t| t.value.as_str().into());
             let blocked = if checked.invalid_posts.contains(&index) {
                 let errors = errors_in.get(&index).map(Vec::as_slice).unwrap_or_default();
                 Some(Blocked {
@@ -233,7 +249,7 @@ fn desired_posts(
                             alt: m.alt.as_ref().map(|a| a.value.clone()),
                         })
                         .collect();
-                    let content = build_content(post, target, media);
+                    let content = build_content(post_text.as_ref(), target, media);
                     DesiredTarget {
                         key: target.key.value.clone(),
                         platform: target.platform,
@@ -259,20 +275,24 @@ fn desired_posts(
 
 /// What a target publishes, from its manifest and its media.
 fn build_content(
-    post: &crate::manifest::Post,
+    post_text: Option<&Arc<str>>,
     target: &crate::manifest::targets::Target,
     media: Vec<MediaContent>,
 ) -> Content {
-    let mut options = serde_json::to_value(&target.options).unwrap_or(serde_json::Value::Null);
+    let mut options = serde_json::to_value(&target.options).unwrap_or_default();
     if let Some(map) = options.as_object_mut() {
         map.remove("text");
         map.remove("media");
     }
+    let text = match target.options.text() {
+        Some(own) => Some(Arc::from(own.value.as_str())),
+        None => post_text.cloned(),
+    };
     Content {
         platform: target.platform,
-        text: target.text(post).map(|t| t.value.clone()),
+        text,
         media,
-        options,
+        options: options.to_string().into(),
     }
 }
 

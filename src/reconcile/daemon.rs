@@ -372,7 +372,7 @@ impl Daemon {
                 platform,
                 text: None,
                 media: Vec::new(),
-                options: serde_json::Value::Null,
+                options: "null".into(),
             }),
             content_hash: record.map(|r| r.content_hash.clone()).unwrap_or_default(),
         };

@@ -159,7 +159,7 @@ impl FakePublisher {
         s.ledger.push(Publication {
             slot: job.key.clone(),
             remote_id: remote_id.clone(),
-            text: job.content.text.clone(),
+            text: job.content.text.as_deref().map(str::to_owned),
         });
         Published {
             permalink: Some(format!("https://fake.example/p/{remote_id}")),

@@ -31,7 +31,8 @@ pub struct Schedule {
     pub start: DateTime<Utc>,
     /// The timezone `repeat` is evaluated in.
     pub tz: Tz,
-    pub repeat: Option<Repeat>,
+    /// Boxed: a parsed cron expression is large, and most posts do not repeat.
+    pub repeat: Option<Box<Repeat>>,
     /// Last instant an occurrence may fall on (inclusive); only meaningful with `repeat`.
     pub until: Option<DateTime<Utc>>,
 }
@@ -44,7 +45,11 @@ impl Schedule {
             None => calendar_tz.ok_or("the calendar has no valid timezone")?,
         };
         let start = resolve(&post.at, tz)?;
-        let repeat = post.repeat.as_ref().map(|r| parse_cron(r)).transpose()?;
+        let repeat = post
+            .repeat
+            .as_ref()
+            .map(|r| parse_cron(r).map(Box::new))
+            .transpose()?;
         let until = match (&post.until, &repeat) {
             (Some(until), Some(_)) => Some(resolve(until, tz)?),
             _ => None,
@@ -77,7 +82,7 @@ impl Schedule {
         Ok(Schedule {
             start,
             tz,
-            repeat: Some(parse_cron(cron)?),
+            repeat: Some(Box::new(parse_cron(cron)?)),
             until,
         })
     }

@@ -24,7 +24,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 const SLOTS_TREE: &[u8] = b"slots";
 /// sled's page cache; records are small, and the daemon keeps its own copy in memory.
-const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+const CACHE_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
