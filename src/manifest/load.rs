@@ -283,6 +283,26 @@ impl Listing {
     }
 }
 
+/// Reads one manifest on its own (the daemon, about to publish from it): the SHA-256 of its
+/// bytes and its posts. `None` if it cannot be read as text; problems are left to the scans.
+pub fn read_manifest(root: &Path, rel: &Path) -> Option<([u8; 32], Vec<Post>)> {
+    let options = LoadOptions::default();
+    let Prepared::Text(text) = prepare(&root.join(rel), options.max_file_bytes, None, None) else {
+        return None;
+    };
+    let hash = text.known.hash;
+    let mut loader = Loader {
+        root,
+        canonical_root: PathBuf::new(),
+        options: &options,
+        sources: SourceMap::new(),
+        diags: Diagnostics::new(),
+    };
+    let mut posts = Vec::new();
+    loader.load_manifest(rel, Prepared::Text(text), &mut posts);
+    Some((hash, posts))
+}
+
 /// Reads only `postcal.yaml` (for settings needed before a full load, such as the timezone of
 /// `--now`); `None` if it is missing or unreadable. Problems are left to the full load.
 pub fn config_only(root: &Path) -> Option<Config> {

@@ -346,7 +346,7 @@ fn gone_stream(recs: &[&Record], gone: Gone, now: DateTime<Utc>, out: &mut Vec<C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::desired::{Blocked, Content};
+    use crate::plan::desired::Blocked;
     use crate::platform::Platform;
     use crate::schedule::Schedule;
     use crate::state::Revision;
@@ -365,6 +365,7 @@ mod tests {
 
     fn post(id: &str, schedule: Schedule, status: PostStatus, hash: &str) -> DesiredPost {
         DesiredPost {
+            document: 0,
             id: id.into(),
             revision: Revision {
                 path: format!("posts/{id}.yaml"),
@@ -376,12 +377,6 @@ mod tests {
                 key: TARGET.into(),
                 platform: Platform::Instagram,
                 account: "acme".into(),
-                content: Arc::new(Content {
-                    platform: Platform::Instagram,
-                    text: None,
-                    media: vec![],
-                    options: "null".into(),
-                }),
                 content_hash: hash.into(),
             }],
             blocked: None,

@@ -51,6 +51,8 @@ pub struct Desired {
 pub struct DesiredPost {
     pub id: String,
     pub revision: Revision,
+    /// Which YAML document of the manifest holds the post.
+    pub document: usize,
     pub status: PostStatus,
     /// `None` when the schedule cannot be read (the post is then blocked).
     pub schedule: Option<Schedule>,
@@ -65,13 +67,15 @@ pub struct Blocked {
     pub first_error: String,
 }
 
+/// A target of a post. Its [`Content`] is not kept (thousands of posts' texts and options would
+/// sit in a daemon's memory for nothing): [`Scanner::content`] rebuilds it from the manifest
+/// when it is about to be published, and checks it is still what was planned.
 #[derive(Debug, Clone)]
 pub struct DesiredTarget {
     /// `instagram/acme`.
     pub key: String,
     pub platform: Platform,
     pub account: String,
-    pub content: Arc<Content>,
     pub content_hash: String,
 }
 
@@ -235,33 +239,22 @@ fn desired_posts(
                 .targets
                 .iter()
                 .map(|target| {
-                    let media: Vec<MediaContent> = target
-                        .media(post)
-                        .map(|m| m.value.as_slice())
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|m| MediaContent {
-                            file: m.file.value.clone(),
-                            sha256: media_hashes
-                                .get(m.file.value.as_str())
-                                .cloned()
-                                .unwrap_or_default(),
-                            alt: m.alt.as_ref().map(|a| a.value.clone()),
-                        })
-                        .collect();
+                    let media = media_content(post, target, |file| {
+                        media_hashes.get(file).cloned().unwrap_or_default()
+                    });
                     let content = build_content(post_text.as_ref(), target, media);
                     DesiredTarget {
                         key: target.key.value.clone(),
                         platform: target.platform,
                         account: target.account.clone(),
                         content_hash: content.hash(),
-                        content: Arc::new(content),
                     }
                 })
                 .collect();
             posts.push(DesiredPost {
                 id: post.id.value.clone(),
                 revision,
+                document: post.origin.document,
                 status: post.status(),
                 schedule: schedule.ok(),
                 targets,
@@ -271,6 +264,25 @@ fn desired_posts(
         posts
     });
     chunks.into_iter().flatten().collect()
+}
+
+/// A target's media list with each file's hash.
+fn media_content(
+    post: &Post,
+    target: &crate::manifest::targets::Target,
+    mut hash: impl FnMut(&str) -> String,
+) -> Vec<MediaContent> {
+    target
+        .media(post)
+        .map(|m| m.value.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|m| MediaContent {
+            file: m.file.value.clone(),
+            sha256: hash(&m.file.value),
+            alt: m.alt.as_ref().map(|a| a.value.clone()),
+        })
+        .collect()
 }
 
 /// What a target publishes, from its manifest and its media.
@@ -391,6 +403,26 @@ impl Scanner {
     /// What the last [`Scanner::scan`] did.
     pub fn stats(&self) -> ScanStats {
         self.stats
+    }
+
+    /// What `target` of `post` publishes, rebuilt from its manifest now: `None` when the
+    /// manifest or a media file changed since the scan that planned it (its content hash is no
+    /// longer the planned one). The caller then rescans instead of publishing.
+    pub fn content(&mut self, root: &Path, post: &DesiredPost, target: &str) -> Option<Content> {
+        let planned = post.targets.iter().find(|t| t.key == target)?;
+        let (hash, posts) =
+            crate::manifest::load::read_manifest(root, Path::new(&post.revision.path))?;
+        if hex(&hash) != post.revision.file_hash {
+            return None;
+        }
+        let manifest = posts
+            .iter()
+            .find(|p| p.origin.document == post.document && p.id.value == post.id)?;
+        let written = manifest.targets.iter().find(|t| t.key.value == target)?;
+        let media = media_content(manifest, written, |file| self.hasher.hash(&root.join(file)));
+        let post_text: Option<Arc<str>> = manifest.text.as_ref().map(|t| t.value.as_str().into());
+        let content = build_content(post_text.as_ref(), written, media);
+        (content.hash() == planned.content_hash).then_some(content)
     }
 
     /// Loads the calendar at `root` (only what changed since the last scan) and returns its
@@ -722,8 +754,8 @@ mod tests {
         write(&dir, "posts/b.yaml", &post("b", "edited"));
         let desired = scanner.scan(dir.path()).unwrap();
         assert_eq!((scanner.stats().read, scanner.stats().checked), (1, 1));
-        let text = post_of(&desired, "b").targets[0].content.text.clone();
-        assert_eq!(text.as_deref(), Some("edited"));
+        let content = scanner.content(dir.path(), post_of(&desired, "b"), "threads/acme");
+        assert_eq!(content.unwrap().text.as_deref(), Some("edited"));
 
         // A fresh file is read again (its stamp cannot vouch yet) but not checked again.
         let desired = scanner.scan(dir.path()).unwrap();
@@ -754,8 +786,8 @@ mod tests {
 
         write(&dir, "posts/a.yaml", &post("a", "edited"));
         step("an edit", &|d| {
-            let text = post_of(d, "a").targets[0].content.text.clone();
-            assert_eq!(text.as_deref(), Some("edited"));
+            let content = Scanner::new().content(root, post_of(d, "a"), "threads/acme");
+            assert_eq!(content.unwrap().text.as_deref(), Some("edited"));
         });
 
         write(&dir, "posts/b.yaml", "id: b\ntext: [unclosed\n");
@@ -798,7 +830,8 @@ mod tests {
         step("the media file added", &|d| {
             let m = post_of(d, "m");
             assert!(m.blocked.is_none(), "{:?}", m.blocked);
-            assert!(!m.targets[0].content.media[0].sha256.is_empty());
+            let content = Scanner::new().content(root, m, "threads/acme").unwrap();
+            assert!(!content.media[0].sha256.is_empty());
         });
         let before = post_of(&Scanner::new().scan(root).unwrap(), "m").targets[0]
             .content_hash
@@ -837,5 +870,62 @@ mod tests {
         step("an invalid timezone", &|d| {
             assert!(d.files_with_errors.contains("postcal.yaml"));
         });
+    }
+
+    #[test]
+    fn content_is_rebuilt_only_while_the_manifest_and_media_are_as_planned() {
+        let dir = calendar();
+        let root = dir.path();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/media");
+        std::fs::copy(fixtures.join("image.png"), root.join("media/pic.png")).unwrap();
+        let text = "---\nid: other\nat: 2027-01-02 09:00\ntext: first document\ntargets:\n  threads/acme: {}\n";
+        let with_media = format!(
+            "{text}---\n{}media:\n  - file: media/pic.png\n    alt: a cup\n",
+            post("m", "pic")
+        );
+        write(&dir, "posts/m.yaml", &with_media);
+        let mut scanner = Scanner::new();
+        let desired = scanner.scan(root).unwrap();
+        let m = post_of(&desired, "m");
+        assert_eq!(m.document, 1);
+
+        let content = scanner.content(root, m, "threads/acme").unwrap();
+        assert_eq!(content.text.as_deref(), Some("pic"));
+        assert_eq!(content.media[0].alt.as_deref(), Some("a cup"));
+        assert_eq!(content.hash(), m.targets[0].content_hash);
+        assert!(
+            scanner.content(root, m, "instagram/acme").is_none(),
+            "not a target"
+        );
+
+        std::fs::copy(
+            fixtures.join("orientation-6.jpg"),
+            root.join("media/pic.png"),
+        )
+        .unwrap();
+        assert!(
+            scanner.content(root, m, "threads/acme").is_none(),
+            "media replaced"
+        );
+        std::fs::copy(fixtures.join("image.png"), root.join("media/pic.png")).unwrap();
+        assert!(
+            scanner.content(root, m, "threads/acme").is_some(),
+            "media restored"
+        );
+
+        write(
+            &dir,
+            "posts/m.yaml",
+            &with_media.replace("pic\n", "changed\n"),
+        );
+        assert!(
+            scanner.content(root, m, "threads/acme").is_none(),
+            "manifest edited"
+        );
+        std::fs::remove_file(root.join("posts/m.yaml")).unwrap();
+        assert!(
+            scanner.content(root, m, "threads/acme").is_none(),
+            "manifest deleted"
+        );
     }
 }

@@ -117,6 +117,8 @@ pub struct Daemon {
     /// What the last rescan built: a rescan rebuilds only the manifests that changed.
     scanner: Scanner,
     loaded_generation: Option<u64>,
+    /// A manifest changed under a due slot since the last scan: rescan before acting.
+    stale: bool,
     rescans: u64,
     view: watch::Sender<View>,
 }
@@ -160,6 +162,7 @@ impl Daemon {
             last_valid: HashMap::new(),
             scanner: Scanner::new(),
             loaded_generation: None,
+            stale: false,
             rescans: 0,
             view,
         };
@@ -227,7 +230,7 @@ impl Daemon {
         // answering "now".
         for _ in 0..64 {
             let generation = wake.generation();
-            if self.loaded_generation != Some(generation) {
+            if self.stale || self.loaded_generation != Some(generation) {
                 self.rescan(generation)?;
             }
             let plan = Arc::new(self.plan());
@@ -268,6 +271,7 @@ impl Daemon {
 
     fn rescan(&mut self, generation: u64) -> Result<(), Fatal> {
         let started = std::time::Instant::now();
+        self.stale = false;
         let mut desired = match self.scanner.scan(&self.root) {
             Ok(d) => d,
             Err(e) if self.loaded_generation.is_some() => {
@@ -337,9 +341,10 @@ impl Daemon {
         Ok(())
     }
 
-    /// The job for a slot, whether it is still wanted, and the content hash and revision a
-    /// fresh attempt records.
-    fn job_for(&self, slot: &SlotKey) -> (SlotJob, bool) {
+    /// The job for a slot and whether it is still wanted. The content is rebuilt from the
+    /// manifest only when the slot is wanted; `None` when the manifest or its media changed
+    /// since the last scan (the caller rescans first, so only planned content is published).
+    fn job_for(&mut self, slot: &SlotKey) -> Option<(SlotJob, bool)> {
         let post = self
             .by_id
             .get(&slot.post)
@@ -352,14 +357,19 @@ impl Daemon {
                     .schedule
                     .as_ref()
                     .is_some_and(|s| s.next_after(slot.at, true) == Some(slot.at));
+            let content = if wanted {
+                Arc::new(self.scanner.content(&self.root, post, &target.key)?)
+            } else {
+                no_content(target.platform)
+            };
             let job = SlotJob {
                 key: slot.clone(),
                 platform: target.platform,
                 account: target.account.clone(),
-                content: target.content.clone(),
+                content,
                 content_hash: target.content_hash.clone(),
             };
-            return (job, wanted);
+            return Some((job, wanted));
         }
         let (platform, account) = slot.target.split_once('/').unwrap_or(("", ""));
         let platform = platform.parse().unwrap_or(Platform::Instagram);
@@ -368,15 +378,21 @@ impl Daemon {
             key: slot.clone(),
             platform,
             account: account.to_owned(),
-            content: Arc::new(Content {
-                platform,
-                text: None,
-                media: Vec::new(),
-                options: "null".into(),
-            }),
+            content: no_content(platform),
             content_hash: record.map(|r| r.content_hash.clone()).unwrap_or_default(),
         };
-        (job, false)
+        Some((job, false))
+    }
+
+    /// The content hash a record of this slot starts from.
+    fn content_hash_of(&self, slot: &SlotKey) -> String {
+        self.by_id
+            .get(&slot.post)
+            .and_then(|&i| self.desired.posts.get(i))
+            .and_then(|p| p.targets.iter().find(|t| t.key == slot.target))
+            .map(|t| t.content_hash.clone())
+            .or_else(|| self.records.get(slot).map(|r| r.content_hash.clone()))
+            .unwrap_or_default()
     }
 
     fn revision_of(&self, slot: &SlotKey) -> crate::state::Revision {
@@ -392,16 +408,23 @@ impl Daemon {
         let slot = &change.slot;
         match &change.kind {
             ChangeKind::Missed { recorded: false } => {
-                let (job, _) = self.job_for(slot);
-                let mut r =
-                    Record::planned(slot.clone(), job.content_hash, self.revision_of(slot), now);
+                let mut r = Record::planned(
+                    slot.clone(),
+                    self.content_hash_of(slot),
+                    self.revision_of(slot),
+                    now,
+                );
                 r.state = SlotState::Missed;
                 tracing::warn!(slot = %slot, "missed: due while postcal was down, past max_lateness; not published");
                 self.store.persist(&r)?;
                 self.records.insert(r.key.clone(), r);
             }
             ChangeKind::Publish | ChangeKind::Retry { .. } | ChangeKind::Resume { .. } => {
-                let (job, mut wanted) = self.job_for(slot);
+                let Some((job, mut wanted)) = self.job_for(slot) else {
+                    tracing::info!(slot = %slot, "the manifest or its media changed since the last scan; rescanning before publishing");
+                    self.stale = true;
+                    return Ok(());
+                };
                 let record = match self.records.get(slot).cloned() {
                     None => Record::planned(
                         slot.clone(),
@@ -448,4 +471,14 @@ impl Daemon {
             }
         }
     }
+}
+
+/// The content of a job that will not be published (resolving work in flight, an orphan).
+fn no_content(platform: Platform) -> Arc<Content> {
+    Arc::new(Content {
+        platform,
+        text: None,
+        media: Vec::new(),
+        options: "null".into(),
+    })
 }

@@ -194,3 +194,30 @@ async fn retryable_failures_back_off_and_permanent_ones_wait_for_an_edit() {
     assert_eq!(plan.summary.failed, 0, "{:?}", kinds(&plan));
     assert_eq!(h.fake.ledger().len(), 2);
 }
+
+#[tokio::test]
+async fn an_edit_the_daemon_has_not_scanned_yet_is_what_gets_published() {
+    let h = Harness::new(t(-10));
+    h.cal.post("launch", t(0), "Draft wording");
+    let mut d = h.spawn();
+    let key = slot("launch", t(0));
+    d.until("the post waits", |v| has(&v.plan, &key, "wait"))
+        .await;
+    // Edited with no watcher event (a missed or not yet delivered one): the content is read
+    // from the manifest when publishing, found changed since the scan, and rescanned first.
+    h.cal.post("launch", t(0), "Final wording");
+    h.clock.advance(chrono::Duration::minutes(10));
+    d.until("published", |v| has(&v.plan, &key, "nothing"))
+        .await;
+    let ledger = h.fake.ledger();
+    assert_eq!(ledger.len(), 1, "{ledger:?}");
+    assert_eq!(ledger[0].text.as_deref(), Some("Final wording"));
+    let record = h.record(&key).unwrap();
+    assert!(matches!(record.state, SlotState::Published { .. }));
+    // Recorded as published from the final wording: a later scan sees no drift.
+    let scanned = d.view.borrow().rescans;
+    h.wake.calendar_changed();
+    let view = d.until("rescanned", |v| v.rescans > scanned).await;
+    assert!(has(&view.plan, &key, "nothing"), "{:?}", kinds(&view.plan));
+    d.stop().await;
+}
