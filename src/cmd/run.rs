@@ -15,7 +15,7 @@ use crate::plan::render::summary_line;
 use crate::reconcile::{
     Daemon, FakePublisher, Options, Publisher, RecordingPublisher, Wakeup, WatchOptions,
 };
-use crate::state::{self, MemStore, OpenMode, SledStore, StateLock, Store};
+use crate::state::{self, MemStore, OpenMode, Record, SledStore, StateLock, Store};
 
 /// Publish on time: watch the calendar and publish each slot when it is due.
 ///
@@ -116,27 +116,34 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     };
     let state_dir = state::state_dir(&args.dir);
     // The lock comes first: a second instance fails here, before it has touched anything.
-    let (store, _lock, snapshot_dir): (Box<dyn Store>, Option<StateLock>, Option<PathBuf>) =
-        if args.dry_run {
-            let observed = state::read_observed(&state_dir).into_diagnostic()?;
-            (
-                Box::new(MemStore::with_records(observed.records)),
-                None,
-                None,
-            )
-        } else {
-            let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
-            let store = SledStore::open(&state_dir, OpenMode::Create)
-                .into_diagnostic()?
-                .ok_or_else(|| miette!("the state store could not be created"))?;
-            (Box::new(store), Some(lock), Some(state_dir))
-        };
+    #[allow(clippy::type_complexity)]
+    let (store, records, _lock, snapshot_dir): (
+        Box<dyn Store>,
+        Vec<Record>,
+        Option<StateLock>,
+        Option<PathBuf>,
+    ) = if args.dry_run {
+        let observed = state::read_observed(&state_dir).into_diagnostic()?;
+        let records = observed.records.clone();
+        (
+            Box::new(MemStore::with_records(observed.records)),
+            records,
+            None,
+            None,
+        )
+    } else {
+        let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
+        let (store, records) = SledStore::open_and_load(&state_dir, OpenMode::Create)
+            .into_diagnostic()?
+            .ok_or_else(|| miette!("the state store could not be created"))?;
+        (Box::new(store), records, Some(lock), Some(state_dir))
+    };
     let options = Options {
         snapshot_dir,
         ..Options::default()
     };
     let mut daemon =
-        Daemon::new(args.dir.clone(), store, publisher, clock, options).into_diagnostic()?;
+        Daemon::with_records(args.dir.clone(), store, records, publisher, clock, options);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

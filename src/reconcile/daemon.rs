@@ -133,11 +133,22 @@ impl Daemon {
         clock: SharedClock,
         options: Options,
     ) -> Result<Self, Fatal> {
-        let records = store
-            .load_all()?
-            .into_iter()
-            .map(|r| (r.key.clone(), r))
-            .collect();
+        let records = store.load_all()?;
+        Ok(Self::with_records(
+            root, store, records, publisher, clock, options,
+        ))
+    }
+
+    /// [`Daemon::new`] with the records already read from `store`.
+    pub fn with_records(
+        root: PathBuf,
+        store: Box<dyn Store>,
+        records: Vec<Record>,
+        publisher: Arc<dyn Publisher>,
+        clock: SharedClock,
+        options: Options,
+    ) -> Self {
+        let records = records.into_iter().map(|r| (r.key.clone(), r)).collect();
         let empty = Plan {
             now: clock.now(),
             changes: Vec::new(),
@@ -167,7 +178,7 @@ impl Daemon {
             view,
         };
         daemon.snapshot();
-        Ok(daemon)
+        daemon
     }
 
     /// Follows every plan the daemon computes.

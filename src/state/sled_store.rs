@@ -95,6 +95,24 @@ impl SledStore {
         Ok(Some(store))
     }
 
+    /// Opens the store and reads every record, for a process that keeps its own copy of them
+    /// (the daemon). sled keeps every page it has read in memory for as long as the database is
+    /// open, whatever its cache capacity (5 MB for 10,000 records, measured with massif), so the
+    /// records are read through a first handle, which is closed, and the store returned is
+    /// opened afresh with nothing cached.
+    pub fn open_and_load(
+        state_dir: &Path,
+        mode: OpenMode,
+    ) -> Result<Option<(SledStore, Vec<Record>)>, StoreError> {
+        let records = match Self::open(state_dir, mode)? {
+            Some(reader) => reader.load_all()?,
+            None => return Ok(None),
+        };
+        // The reader is closed (and sled's lock on its files released) before this reopens.
+        let store = Self::open(state_dir, OpenMode::Existing)?;
+        Ok(store.map(|store| (store, records)))
+    }
+
     fn check_schema(&self) -> Result<(), StoreError> {
         let stored = self
             .db
@@ -238,6 +256,44 @@ mod tests {
             .unwrap();
         let all = store.load_all().unwrap();
         assert_eq!(all, vec![record("a"), record("b")]);
+    }
+
+    #[test]
+    fn open_and_load_reads_every_record_and_returns_a_store_that_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            SledStore::open_and_load(dir.path(), OpenMode::Existing)
+                .unwrap()
+                .is_none()
+        );
+        let (mut store, records) = SledStore::open_and_load(dir.path(), OpenMode::Create)
+            .unwrap()
+            .unwrap();
+        assert!(records.is_empty());
+        store.persist(&record("a")).unwrap();
+        drop(store);
+        let (mut store, records) = SledStore::open_and_load(dir.path(), OpenMode::Existing)
+            .unwrap()
+            .unwrap();
+        assert_eq!(records, vec![record("a")]);
+        store.persist(&record("b")).unwrap();
+        drop(store);
+        let store = SledStore::open(dir.path(), OpenMode::Existing)
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.load_all().unwrap(), vec![record("a"), record("b")]);
+    }
+
+    #[test]
+    fn open_and_load_refuses_a_corrupt_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path(), OpenMode::Create)
+            .unwrap()
+            .unwrap();
+        store.insert_raw(&record("a").key, b"\xff garbage").unwrap();
+        drop(store);
+        let err = SledStore::open_and_load(dir.path(), OpenMode::Existing).unwrap_err();
+        assert!(matches!(err, StoreError::CorruptRecord { .. }), "{err}");
     }
 
     #[test]
