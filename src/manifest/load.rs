@@ -143,7 +143,7 @@ pub struct Known {
 impl Known {
     /// Whether the walk's view of the file proves it still holds these bytes, without opening
     /// it: same length, modification and change times and inode, and those were read long
-    /// enough after the last write (see [`Stamp::settled`]).
+    /// enough after the last write (the racy-clean rule of `Stamp::settled`).
     pub fn vouches_for(&self, manifest: &Manifest) -> bool {
         self.stamp.is_some() && self.stamp == manifest.stamp
     }

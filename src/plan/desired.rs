@@ -1,9 +1,11 @@
 //! The desired state: a loaded, checked calendar turned into posts with schedules and, per
-//! target, the exact content to publish and its hash.
+//! target, the hash of the exact content to publish.
 //!
 //! This is the edge between the calendar on disk and the pure [`super::plan`]: it reads media
-//! files once to hash their bytes (through a [`HashCache`] cache keyed by path, size and
-//! modification time), and decides which posts are blocked (their manifest has errors).
+//! files once per version to hash their bytes ([`HashCache`]), and decides which posts are
+//! blocked (their manifest has errors). A [`Scanner`] does it again and again for the daemon,
+//! redoing only what changed, and rebuilds a target's [`Content`] when it is due
+//! ([`Scanner::content`]).
 //!
 //! # Guarantees
 //! - The content hash covers everything a target publishes: platform, effective text, each media
@@ -11,6 +13,8 @@
 //!   would be posted changes the hash; renaming the manifest file does not.
 //! - A post whose manifest has errors is kept, marked [`Blocked`], with the number of errors and
 //!   the first one's message; nothing is published from it.
+//! - [`Scanner::content`] returns content only if it hashes to the planned hash: what is
+//!   published is always what was planned and validated.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
