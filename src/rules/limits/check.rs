@@ -5,7 +5,7 @@
 use super::{
     ImageLimits, VideoLimits, codec_name, duration, formats, num, or_list, ratio, round_size, size,
 };
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, Span};
 use crate::manifest::load::group;
 use crate::media::{AudioCodec, ImageInfo, VideoInfo};
 use crate::rules::MediaItem;
@@ -72,23 +72,7 @@ fn check_image_geometry(
     let file = &item.reference.file;
     let (span, path, what) = (file.span, file.value.as_str(), limits.what);
     let (w, h) = (image.width, image.height);
-    if let Some(aspect) = &limits.aspect
-        && !aspect.value.contains(w, h)
-    {
-        diags.push(aspect.report(
-            format!(
-                "`{path}` is {w}×{h} (aspect ratio {}:1); {what} must be between {}",
-                ratio(w, h),
-                aspect.value.describe()
-            ),
-            span,
-            "aspect ratio out of range",
-            format!(
-                "crop it to an aspect ratio between {}",
-                aspect.value.describe()
-            ),
-        ));
-    }
+    check_aspect(limits.aspect.as_ref(), (w, h), path, what, span, diags);
     if let Some(max) = &limits.max_pixels {
         let (long, short) = (w.max(h), w.min(h));
         if long > max.value.0 || short > max.value.1 {
@@ -256,23 +240,7 @@ fn check_video_geometry(
             ),
         ));
     }
-    if let Some(aspect) = &limits.aspect
-        && !aspect.value.contains(w, h)
-    {
-        diags.push(aspect.report(
-            format!(
-                "`{path}` is {w}×{h} (aspect ratio {}:1); {what} must be between {}",
-                ratio(w, h),
-                aspect.value.describe()
-            ),
-            span,
-            "aspect ratio out of range",
-            format!(
-                "crop it to an aspect ratio between {}",
-                aspect.value.describe()
-            ),
-        ));
-    }
+    check_aspect(limits.aspect.as_ref(), (w, h), path, what, span, diags);
 }
 
 fn check_video_structure(
@@ -327,5 +295,33 @@ fn check_video_structure(
                 "re-encode the audio: `ffmpeg -i in.mp4 -c:v copy -c:a aac -ar 48000 -ac 2 out.mp4`",
             ));
         }
+    }
+}
+
+/// A picture or video whose aspect ratio is outside the limit's range.
+fn check_aspect(
+    aspect: Option<&super::Limit<super::Aspect>>,
+    (w, h): (u32, u32),
+    path: &str,
+    what: &str,
+    span: Span,
+    diags: &mut Diagnostics,
+) {
+    if let Some(aspect) = aspect
+        && !aspect.value.contains(w, h)
+    {
+        diags.push(aspect.report(
+            format!(
+                "`{path}` is {w}×{h} (aspect ratio {}:1); {what} must be between {}",
+                ratio(w, h),
+                aspect.value.describe()
+            ),
+            span,
+            "aspect ratio out of range",
+            format!(
+                "crop it to an aspect ratio between {}",
+                aspect.value.describe()
+            ),
+        ));
     }
 }
