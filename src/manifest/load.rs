@@ -90,16 +90,12 @@ fn display_path(root: &Path, rel: &Path) -> PathBuf {
 
 /// Loads the calendar at `root`.
 pub fn load(root: &Path, options: &LoadOptions) -> Result<(Calendar, Diagnostics), LoadError> {
-    let mut listing = list(root, options)?;
+    let listing = list(root, options)?;
     let all: Vec<usize> = (0..listing.manifests.len()).collect();
     let loaded = listing.read(&all, &|_| None);
-    let mut diagnostics = std::mem::take(&mut listing.diagnostics);
+    let mut diagnostics = listing.diagnostics;
     diagnostics.extend(loaded.diagnostics);
-    let calendar = Calendar {
-        config: listing.config,
-        ..loaded.calendar
-    };
-    Ok((calendar, diagnostics))
+    Ok((loaded.calendar, diagnostics))
 }
 
 /// The calendar directory listed: its settings read, its manifests found but not read yet.
@@ -519,7 +515,7 @@ impl Loader<'_> {
         let Some((id, text, docs)) = self.accept(rel, file) else {
             return;
         };
-        let path = rel.to_string_lossy().replace('\\', "/");
+        let path = crate::diag::json::path_string(rel);
         let mut cx = Cx::new(id, &text, &mut self.diags);
         if docs.is_empty() {
             let d = Diagnostic::warning("calendar::empty-manifest", "this manifest holds no post")

@@ -24,6 +24,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::diag::json::path_string;
 use crate::diag::{Diagnostic, Diagnostics, Location, SourceId, SourceMap, Span};
 use crate::manifest::load::{Known, Listing, LoadError, Loaded, ReadOutcome, Stamp};
 use crate::manifest::time::{parse_duration, parse_timezone};
@@ -485,7 +486,7 @@ impl Scanner {
                 posts.extend(file.posts.iter().cloned());
                 if file.errors > 0 {
                     errors.total += file.errors;
-                    errors.files.insert(rel_string(&manifest.path));
+                    errors.files.insert(path_string(&manifest.path));
                 }
             }
         }
@@ -578,7 +579,7 @@ impl Scanner {
         }
         for (i, outcome) in outcomes {
             let path = &listing.manifests[i].path;
-            let rel = rel_string(path);
+            let rel = path_string(path);
             match outcome {
                 ReadOutcome::Unchanged(known) => {
                     if let Some(file) = self.files.get_mut(path) {
@@ -631,11 +632,7 @@ fn file_of(d: &Diagnostic, sources: &SourceMap, root: &Path) -> Option<String> {
         Location::File(path) => path.as_path(),
         Location::None => return None,
     };
-    Some(rel_string(shown.strip_prefix(root).unwrap_or(shown)))
-}
-
-fn rel_string(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
+    Some(path_string(shown.strip_prefix(root).unwrap_or(shown)))
 }
 
 /// The media files a post names (in its media lists, and an Instagram reel's cover).
