@@ -356,12 +356,10 @@ impl Daemon {
     /// manifest only when the slot is wanted; `None` when the manifest or its media changed
     /// since the last scan (the caller rescans first, so only planned content is published).
     fn job_for(&mut self, slot: &SlotKey) -> Option<(SlotJob, bool)> {
-        let post = self
-            .by_id
-            .get(&slot.post)
-            .and_then(|&i| self.desired.posts.get(i));
-        let target = post.and_then(|p| p.targets.iter().find(|t| t.key == slot.target));
-        if let (Some(post), Some(target)) = (post, target) {
+        // A handle of its own, so the scanner can be borrowed to rebuild the content.
+        let post = self.post_of(slot).cloned();
+        let target = post.as_ref().and_then(|p| target_of(p, slot));
+        if let (Some(post), Some(target)) = (&post, target) {
             let wanted = post.blocked.is_none()
                 && post.status == PostStatus::Scheduled
                 && post
@@ -397,21 +395,24 @@ impl Daemon {
 
     /// The content hash a record of this slot starts from.
     fn content_hash_of(&self, slot: &SlotKey) -> String {
-        self.by_id
-            .get(&slot.post)
-            .and_then(|&i| self.desired.posts.get(i))
-            .and_then(|p| p.targets.iter().find(|t| t.key == slot.target))
+        self.post_of(slot)
+            .and_then(|p| target_of(p, slot))
             .map(|t| t.content_hash.clone())
             .or_else(|| self.records.get(slot).map(|r| r.content_hash.clone()))
             .unwrap_or_default()
     }
 
     fn revision_of(&self, slot: &SlotKey) -> crate::state::Revision {
+        self.post_of(slot)
+            .map(|p| p.revision.clone())
+            .unwrap_or_default()
+    }
+
+    /// The post a slot belongs to, if the calendar still has it.
+    fn post_of(&self, slot: &SlotKey) -> Option<&Arc<DesiredPost>> {
         self.by_id
             .get(&slot.post)
             .and_then(|&i| self.desired.posts.get(i))
-            .map(|p| p.revision.clone())
-            .unwrap_or_default()
     }
 
     async fn act(&mut self, change: &Change) -> Result<(), Fatal> {
@@ -492,4 +493,8 @@ fn no_content(platform: Platform) -> Arc<Content> {
         media: Vec::new(),
         options: "null".into(),
     })
+}
+
+fn target_of<'a>(post: &'a DesiredPost, slot: &SlotKey) -> Option<&'a plan::DesiredTarget> {
+    post.targets.iter().find(|t| t.key == slot.target)
 }
