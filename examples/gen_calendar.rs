@@ -159,7 +159,7 @@ fn write_records(dir: &Path, n: usize) -> std::io::Result<usize> {
             if written >= n / 2 {
                 break 'posts;
             }
-            let key = SlotKey::new(&post.id, &target.key, schedule.start);
+            let key = SlotKey::new(&post.id, target.key.clone(), schedule.start);
             let record = Record::planned(
                 key,
                 target.content_hash.clone(),
@@ -179,7 +179,7 @@ fn write_records(dir: &Path, n: usize) -> std::io::Result<usize> {
             path: format!("posts/gone/{i:05}.yaml"),
             file_hash: "0".repeat(64),
         };
-        let key = SlotKey::new(format!("gone-{i:05}"), "threads/bench", at);
+        let key = SlotKey::new(format!("gone-{i:05}"), "threads/bench".parse().unwrap(), at);
         let record = Record::planned(key, "0".repeat(64), revision, at);
         write(&mut store, record, format!("gone-{i}"))?;
     }

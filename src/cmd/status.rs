@@ -93,7 +93,7 @@ pub fn human(records: &[Record], source: &ObservedSource, color: bool) -> String
             };
             [
                 r.key.post.clone(),
-                r.key.target.clone(),
+                r.key.target.to_string(),
                 r.key.at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 r.state.name().to_owned(),
                 remote(&r.state),

@@ -23,9 +23,10 @@ use chrono::{DateTime, Utc};
 use super::desired::{Desired, DesiredPost, DesiredTarget};
 use super::{Change, ChangeKind, Plan, Policy, Summary};
 use crate::manifest::PostStatus;
+use crate::platform::TargetKey;
 use crate::state::{Record, SlotKey, SlotState};
 
-type Streams<'a> = BTreeMap<(&'a str, &'a str), Vec<&'a Record>>;
+type Streams<'a> = BTreeMap<(&'a str, &'a TargetKey), Vec<&'a Record>>;
 
 /// Computes the plan. `observed` is every record, keyed by slot.
 pub fn plan(
@@ -37,12 +38,12 @@ pub fn plan(
     let mut streams: Streams = BTreeMap::new();
     for r in observed.values() {
         streams
-            .entry((r.key.post.as_str(), r.key.target.as_str()))
+            .entry((r.key.post.as_str(), &r.key.target))
             .or_default()
             .push(r);
     }
     let mut out = Vec::new();
-    let mut visited: HashSet<(&str, &str)> = HashSet::new();
+    let mut visited: HashSet<(&str, &TargetKey)> = HashSet::new();
     let mut seen_ids: HashSet<&str> = HashSet::new();
     let mut blocked_ids: HashSet<&str> = HashSet::new();
     for post in &desired.posts {
@@ -54,7 +55,7 @@ pub fn plan(
             blocked_ids.insert(post.id.as_str());
             for target in &post.targets {
                 let recs = streams
-                    .get(&(post.id.as_str(), target.key.as_str()))
+                    .get(&(post.id.as_str(), &target.key))
                     .map(Vec::as_slice)
                     .unwrap_or_default();
                 let at = post
@@ -77,7 +78,7 @@ pub fn plan(
             continue;
         }
         for target in &post.targets {
-            let key = (post.id.as_str(), target.key.as_str());
+            let key = (post.id.as_str(), &target.key);
             visited.insert(key);
             let recs = streams.get(&key).map(Vec::as_slice).unwrap_or_default();
             plan_stream(post, target, recs, now, policy, &mut out);
@@ -122,13 +123,13 @@ pub fn plan(
 
 fn change(
     post: &str,
-    target: &str,
+    target: &TargetKey,
     at: DateTime<Utc>,
     kind: ChangeKind,
     path: Option<&str>,
 ) -> Change {
     Change {
-        slot: SlotKey::new(post, target, at),
+        slot: SlotKey::new(post, target.clone(), at),
         kind,
         path: path.map(str::to_owned),
     }
@@ -347,7 +348,6 @@ fn gone_stream(recs: &[&Record], gone: Gone, now: DateTime<Utc>, out: &mut Vec<C
 mod tests {
     use super::*;
     use crate::plan::desired::Blocked;
-    use crate::platform::Platform;
     use crate::schedule::Schedule;
     use crate::state::Revision;
     use chrono::TimeZone;
@@ -374,9 +374,7 @@ mod tests {
             status,
             schedule: Some(schedule),
             targets: vec![DesiredTarget {
-                key: TARGET.into(),
-                platform: Platform::Instagram,
-                account: "acme".into(),
+                key: TARGET.parse().unwrap(),
                 content_hash: hash.into(),
             }],
             blocked: None,
@@ -389,7 +387,7 @@ mod tests {
 
     fn rec(id: &str, minutes: i64, state: SlotState, hash: &str) -> Record {
         let mut r = Record::planned(
-            SlotKey::new(id, TARGET, t(minutes)),
+            SlotKey::new(id, TARGET.parse().unwrap(), t(minutes)),
             hash.into(),
             Revision {
                 path: format!("posts/{id}.yaml"),

@@ -31,7 +31,7 @@ use crate::manifest::time::{parse_duration, parse_timezone};
 use crate::manifest::{
     Calendar, LoadOptions, Post, PostStatus, TargetOptions, config::DEFAULT_MAX_LATENESS,
 };
-use crate::platform::Platform;
+use crate::platform::{Platform, TargetKey};
 use crate::rules::Checked;
 use crate::schedule::Schedule;
 use crate::state::Revision;
@@ -77,10 +77,7 @@ pub struct Blocked {
 /// when it is about to be published, and checks it is still what was planned.
 #[derive(Debug, Clone)]
 pub struct DesiredTarget {
-    /// `instagram/acme`.
-    pub key: String,
-    pub platform: Platform,
-    pub account: String,
+    pub key: TargetKey,
     pub content_hash: String,
 }
 
@@ -249,9 +246,7 @@ fn desired_posts(
                     });
                     let content = build_content(post_text.as_ref(), target, media);
                     DesiredTarget {
-                        key: target.key.value.clone(),
-                        platform: target.platform,
-                        account: target.account.clone(),
+                        key: target.target_key(),
                         content_hash: content.hash(),
                     }
                 })
@@ -413,8 +408,13 @@ impl Scanner {
     /// What `target` of `post` publishes, rebuilt from its manifest now: `None` when the
     /// manifest or a media file changed since the scan that planned it (its content hash is no
     /// longer the planned one). The caller then rescans instead of publishing.
-    pub fn content(&mut self, root: &Path, post: &DesiredPost, target: &str) -> Option<Content> {
-        let planned = post.targets.iter().find(|t| t.key == target)?;
+    pub fn content(
+        &mut self,
+        root: &Path,
+        post: &DesiredPost,
+        target: &TargetKey,
+    ) -> Option<Content> {
+        let planned = post.targets.iter().find(|t| &t.key == target)?;
         let (hash, posts) =
             crate::manifest::load::read_manifest(root, Path::new(&post.revision.path))?;
         if hex(&hash) != post.revision.file_hash {
@@ -423,7 +423,10 @@ impl Scanner {
         let manifest = posts
             .iter()
             .find(|p| p.origin.document == post.document && p.id.value == post.id)?;
-        let written = manifest.targets.iter().find(|t| t.key.value == target)?;
+        let written = manifest
+            .targets
+            .iter()
+            .find(|t| t.platform == target.platform && t.account == target.account)?;
         let media = media_content(manifest, written, |file| self.hasher.hash(&root.join(file)));
         let post_text: Option<Arc<str>> = manifest.text.as_ref().map(|t| t.value.as_str().into());
         let content = build_content(post_text.as_ref(), written, media);
@@ -755,7 +758,11 @@ mod tests {
         write(&dir, "posts/b.yaml", &post("b", "edited"));
         let desired = scanner.scan(dir.path()).unwrap();
         assert_eq!((scanner.stats().read, scanner.stats().checked), (1, 1));
-        let content = scanner.content(dir.path(), post_of(&desired, "b"), "threads/acme");
+        let content = scanner.content(
+            dir.path(),
+            post_of(&desired, "b"),
+            &"threads/acme".parse().unwrap(),
+        );
         assert_eq!(content.unwrap().text.as_deref(), Some("edited"));
 
         // A fresh file is read again (its stamp cannot vouch yet) but not checked again.
@@ -787,7 +794,8 @@ mod tests {
 
         write(&dir, "posts/a.yaml", &post("a", "edited"));
         step("an edit", &|d| {
-            let content = Scanner::new().content(root, post_of(d, "a"), "threads/acme");
+            let content =
+                Scanner::new().content(root, post_of(d, "a"), &"threads/acme".parse().unwrap());
             assert_eq!(content.unwrap().text.as_deref(), Some("edited"));
         });
 
@@ -831,7 +839,9 @@ mod tests {
         step("the media file added", &|d| {
             let m = post_of(d, "m");
             assert!(m.blocked.is_none(), "{:?}", m.blocked);
-            let content = Scanner::new().content(root, m, "threads/acme").unwrap();
+            let content = Scanner::new()
+                .content(root, m, &"threads/acme".parse().unwrap())
+                .unwrap();
             assert!(!content.media[0].sha256.is_empty());
         });
         let before = post_of(&Scanner::new().scan(root).unwrap(), "m").targets[0]
@@ -890,12 +900,16 @@ mod tests {
         let m = post_of(&desired, "m");
         assert_eq!(m.document, 1);
 
-        let content = scanner.content(root, m, "threads/acme").unwrap();
+        let content = scanner
+            .content(root, m, &"threads/acme".parse().unwrap())
+            .unwrap();
         assert_eq!(content.text.as_deref(), Some("pic"));
         assert_eq!(content.media[0].alt.as_deref(), Some("a cup"));
         assert_eq!(content.hash(), m.targets[0].content_hash);
         assert!(
-            scanner.content(root, m, "instagram/acme").is_none(),
+            scanner
+                .content(root, m, &"instagram/acme".parse().unwrap())
+                .is_none(),
             "not a target"
         );
 
@@ -905,12 +919,16 @@ mod tests {
         )
         .unwrap();
         assert!(
-            scanner.content(root, m, "threads/acme").is_none(),
+            scanner
+                .content(root, m, &"threads/acme".parse().unwrap())
+                .is_none(),
             "media replaced"
         );
         std::fs::copy(fixtures.join("image.png"), root.join("media/pic.png")).unwrap();
         assert!(
-            scanner.content(root, m, "threads/acme").is_some(),
+            scanner
+                .content(root, m, &"threads/acme".parse().unwrap())
+                .is_some(),
             "media restored"
         );
 
@@ -920,12 +938,16 @@ mod tests {
             &with_media.replace("pic\n", "changed\n"),
         );
         assert!(
-            scanner.content(root, m, "threads/acme").is_none(),
+            scanner
+                .content(root, m, &"threads/acme".parse().unwrap())
+                .is_none(),
             "manifest edited"
         );
         std::fs::remove_file(root.join("posts/m.yaml")).unwrap();
         assert!(
-            scanner.content(root, m, "threads/acme").is_none(),
+            scanner
+                .content(root, m, &"threads/acme".parse().unwrap())
+                .is_none(),
             "manifest deleted"
         );
     }

@@ -66,3 +66,107 @@ impl FromStr for Platform {
             .ok_or_else(|| UnknownPlatform(s.to_owned()))
     }
 }
+
+/// Where a slot goes: a platform and one of the calendar's accounts on it. Written
+/// `platform/account` (`instagram/acme`) in manifests, `postcal.yaml`, the state store's keys and
+/// every output; the platform is typed, so nothing downstream parses it again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TargetKey {
+    pub platform: Platform,
+    pub account: String,
+}
+
+impl TargetKey {
+    pub fn new(platform: Platform, account: impl Into<String>) -> Self {
+        Self {
+            platform,
+            account: account.into(),
+        }
+    }
+}
+
+impl fmt::Display for TargetKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.platform, self.account)
+    }
+}
+
+/// Ordered as the text `platform/account` is, so records keep the order they have on disk.
+impl Ord for TargetKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.platform.key(), &self.account).cmp(&(other.platform.key(), &other.account))
+    }
+}
+
+impl PartialOrd for TargetKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BadTargetKey {
+    #[error("target `{0}` is not of the form `platform/account`")]
+    Shape(String),
+    #[error(transparent)]
+    Platform(#[from] UnknownPlatform),
+}
+
+impl FromStr for TargetKey {
+    type Err = BadTargetKey;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('/') {
+            Some((platform, account)) if !account.is_empty() && !account.contains('/') => {
+                Ok(Self::new(platform.parse()?, account))
+            }
+            _ => Err(BadTargetKey::Shape(s.to_owned())),
+        }
+    }
+}
+
+impl Serialize for TargetKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TargetKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_keys_round_trip_and_refuse_unknown_platforms() {
+        let key: TargetKey = "threads/acme".parse().unwrap();
+        assert_eq!(key, TargetKey::new(Platform::Threads, "acme"));
+        assert_eq!(key.to_string(), "threads/acme");
+        assert_eq!(serde_json::to_string(&key).unwrap(), "\"threads/acme\"");
+        assert_eq!(
+            serde_json::from_str::<TargetKey>("\"threads/acme\"").unwrap(),
+            key
+        );
+        for bad in ["myspace/acme", "instagram", "instagram/", "instagram/a/b"] {
+            assert!(bad.parse::<TargetKey>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn target_keys_sort_as_their_text() {
+        let mut keys: Vec<TargetKey> = ["tiktok/a", "facebook/z", "instagram/b", "instagram/a"]
+            .iter()
+            .map(|k| k.parse().unwrap())
+            .collect();
+        keys.sort();
+        let text: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        let mut sorted = text.clone();
+        sorted.sort();
+        assert_eq!(text, sorted);
+    }
+}

@@ -369,19 +369,19 @@ impl Daemon {
             let content = if wanted {
                 Arc::new(self.scanner.content(&self.root, post, &target.key)?)
             } else {
-                no_content(target.platform)
+                no_content(target.key.platform)
             };
             let job = SlotJob {
                 key: slot.clone(),
-                platform: target.platform,
-                account: target.account.clone(),
+                platform: target.key.platform,
+                account: target.key.account.clone(),
                 content,
                 content_hash: target.content_hash.clone(),
             };
             return Some((job, wanted));
         }
-        let (platform, account) = slot.target.split_once('/').unwrap_or(("", ""));
-        let platform = platform.parse().unwrap_or(Platform::Instagram);
+        let platform = slot.target.platform;
+        let account = slot.target.account.as_str();
         let record = self.records.get(slot);
         let job = SlotJob {
             key: slot.clone(),

@@ -16,12 +16,14 @@ use std::fmt;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::platform::TargetKey;
+
 /// One publication slot: a post, one of its targets, one occurrence.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SlotKey {
     pub post: String,
-    /// `platform/account`, e.g. `instagram/acme`.
-    pub target: String,
+    /// `instagram/acme`.
+    pub target: TargetKey,
     /// The occurrence instant.
     pub at: DateTime<Utc>,
 }
@@ -30,10 +32,10 @@ pub struct SlotKey {
 const SEP: char = '\u{1f}';
 
 impl SlotKey {
-    pub fn new(post: impl Into<String>, target: impl Into<String>, at: DateTime<Utc>) -> Self {
+    pub fn new(post: impl Into<String>, target: TargetKey, at: DateTime<Utc>) -> Self {
         Self {
             post: post.into(),
-            target: target.into(),
+            target,
             at,
         }
     }
@@ -57,6 +59,7 @@ impl SlotKey {
                 let at = DateTime::parse_from_rfc3339(at)
                     .map_err(|e| format!("key time `{at}`: {e}"))?
                     .with_timezone(&Utc);
+                let target = target.parse().map_err(|e| format!("key target: {e}"))?;
                 Ok(Self::new(post, target, at))
             }
             _ => Err("key does not have the form post/target/time".to_owned()),
@@ -64,7 +67,7 @@ impl SlotKey {
     }
 
     /// The `(post, target)` pair, for grouping occurrences.
-    pub fn stream(&self) -> (&str, &str) {
+    pub fn stream(&self) -> (&str, &TargetKey) {
         (&self.post, &self.target)
     }
 }
@@ -208,10 +211,14 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    fn target() -> TargetKey {
+        "instagram/acme".parse().unwrap()
+    }
+
     fn key() -> SlotKey {
         SlotKey::new(
             "launch",
-            "instagram/acme",
+            target(),
             Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap(),
         )
     }
@@ -220,10 +227,12 @@ mod tests {
     fn keys_round_trip_and_sort_by_post_target_time() {
         let k = key();
         assert_eq!(SlotKey::decode(&k.encode()).unwrap(), k);
-        let later = SlotKey::new("launch", "instagram/acme", k.at + chrono::Duration::days(1));
+        let later = SlotKey::new("launch", target(), k.at + chrono::Duration::days(1));
         assert!(k.encode() < later.encode());
         assert!(SlotKey::decode(b"no separators").is_err());
         assert!(SlotKey::decode(b"a\x1fb\x1fnot a time").is_err());
+        // A record of a platform this postcal does not know is an error, never another platform.
+        assert!(SlotKey::decode(b"a\x1fmyspace/acme\x1f2026-12-01T08:00:00Z").is_err());
     }
 
     #[test]
@@ -264,7 +273,7 @@ mod tests {
     fn decoding_rejects_garbage_and_foreign_keys() {
         let now = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 5).unwrap();
         let r = Record::planned(key(), "h".into(), Revision::default(), now);
-        let other = SlotKey::new("other", "instagram/acme", key().at);
+        let other = SlotKey::new("other", target(), key().at);
         assert!(Record::decode(&other.encode(), &r.encode().unwrap()).is_err());
         assert!(Record::decode(&key().encode(), b"{not json").is_err());
     }

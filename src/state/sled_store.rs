@@ -223,7 +223,7 @@ mod tests {
     fn record(post: &str) -> Record {
         let at = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
         let mut r = Record::planned(
-            SlotKey::new(post, "instagram/acme", at),
+            SlotKey::new(post, "instagram/acme".parse().unwrap(), at),
             "hash".into(),
             Revision::default(),
             at,

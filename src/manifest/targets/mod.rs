@@ -63,6 +63,11 @@ impl TargetOptions {
 }
 
 impl Target {
+    /// The typed `platform/account` key.
+    pub fn target_key(&self) -> crate::platform::TargetKey {
+        crate::platform::TargetKey::new(self.platform, &self.account)
+    }
+
     /// The text this target publishes: its own, else the post's.
     pub fn text<'a>(&'a self, post: &'a super::Post) -> Option<&'a Sp<String>> {
         self.options.text().or(post.text.as_ref())

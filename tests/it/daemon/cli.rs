@@ -109,7 +109,10 @@ fn a_corrupt_record_stops_postcal_naming_the_key() {
             .unwrap()
             .unwrap();
         store
-            .insert_raw(&SlotKey::new("launch", TARGET, t(0)), b"{\"garbage\"")
+            .insert_raw(
+                &SlotKey::new("launch", TARGET.parse().unwrap(), t(0)),
+                b"{\"garbage\"",
+            )
             .unwrap();
     }
     for args in [

@@ -69,7 +69,7 @@ impl Cal {
 }
 
 pub fn slot(id: &str, at: DateTime<Utc>) -> SlotKey {
-    SlotKey::new(id, TARGET, at)
+    SlotKey::new(id, TARGET.parse().unwrap(), at)
 }
 
 /// Everything a loop test needs; clones of the store and the fake outlive daemons ("restarts").
