@@ -35,6 +35,7 @@ fn color_of(state: &SlotState) -> &'static str {
         SlotState::Published { .. } => GREEN,
         SlotState::Planned | SlotState::Preparing | SlotState::Prepared { .. } => BLUE,
         SlotState::Armed { .. }
+        | SlotState::Committed { .. }
         | SlotState::Failed {
             permanent: false, ..
         } => YELLOW,
@@ -49,9 +50,9 @@ fn remote(state: &SlotState) -> String {
             permalink,
             ..
         } => permalink.clone().unwrap_or_else(|| remote_id.clone()),
-        SlotState::Prepared { remote_ids } | SlotState::Armed { remote_ids } => {
-            remote_ids.join(",")
-        }
+        SlotState::Prepared { remote_ids }
+        | SlotState::Armed { remote_ids }
+        | SlotState::Committed { remote_ids } => remote_ids.join(","),
         _ => String::new(),
     }
 }

@@ -157,10 +157,21 @@ fn plan_stream(
     let mut recorded: HashSet<DateTime<Utc>> = HashSet::new();
     let mut push = |r: &Record, kind| out.push(change(&post.id, &target.key, r.key.at, kind, path));
     for r in recs {
-        if r.state != SlotState::Planned {
+        if r.state != SlotState::Planned || r.waiting.is_some() {
             recorded.insert(r.key.at);
         }
         match &r.state {
+            SlotState::Planned
+            | SlotState::Prepared { .. }
+            | SlotState::Failed {
+                permanent: false, ..
+            } if r.waiting.is_some() => push(
+                r,
+                ChangeKind::Waiting {
+                    until: r.next_action.unwrap_or(now),
+                    why: r.waiting.clone().unwrap_or_default(),
+                },
+            ),
             SlotState::Planned => {}
             SlotState::Published {
                 remote_id,
@@ -236,7 +247,10 @@ fn plan_stream(
                     push(r, ChangeKind::Missed { recorded: true });
                 }
             }
-            SlotState::Preparing | SlotState::Prepared { .. } | SlotState::Armed { .. } => {}
+            SlotState::Preparing
+            | SlotState::Prepared { .. }
+            | SlotState::Armed { .. }
+            | SlotState::Committed { .. } => {}
         }
     }
     if !scheduled {

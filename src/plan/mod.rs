@@ -61,6 +61,12 @@ pub enum ChangeKind {
         attempts: u32,
         last_error: Option<String>,
     },
+    /// Nothing failed, but the slot cannot go out yet: a quota or rate window is full, or
+    /// the account needs a login (`why` says which). Acted on again at `until`.
+    Waiting {
+        until: DateTime<Utc>,
+        why: String,
+    },
     /// Work started and not finished (preparing, prepared, armed): resume it at `at` (a
     /// look-up after an ambiguous commit, never a blind re-commit).
     Resume {
@@ -114,6 +120,7 @@ impl ChangeKind {
             Self::Wait => "wait",
             Self::Retry { .. } => "retry",
             Self::Resume { .. } => "resume",
+            Self::Waiting { .. } => "waiting",
             Self::Nothing { .. } => "nothing",
             Self::Drift { .. } => "drift",
             Self::Orphan { .. } => "orphan",
@@ -145,6 +152,7 @@ impl Change {
         match &self.kind {
             ChangeKind::Publish | ChangeKind::Wait => Some(self.slot.at),
             ChangeKind::Retry { at, .. } | ChangeKind::Resume { at, .. } => Some(*at),
+            ChangeKind::Waiting { until, .. } => Some(*until),
             ChangeKind::Missed { recorded: false } => Some(self.slot.at),
             _ => None,
         }
@@ -163,6 +171,7 @@ pub struct Summary {
     pub wait: usize,
     pub retry: usize,
     pub resume: usize,
+    pub waiting: usize,
     pub nothing: usize,
     pub drift: usize,
     pub orphan: usize,
@@ -181,6 +190,7 @@ impl Summary {
             ChangeKind::Wait => &mut self.wait,
             ChangeKind::Retry { .. } => &mut self.retry,
             ChangeKind::Resume { .. } => &mut self.resume,
+            ChangeKind::Waiting { .. } => &mut self.waiting,
             ChangeKind::Nothing { .. } => &mut self.nothing,
             ChangeKind::Drift { .. } => &mut self.drift,
             ChangeKind::Orphan { .. } => &mut self.orphan,
@@ -197,7 +207,7 @@ impl Summary {
     /// Whether anything is pending for `--detailed-exitcode`: something to publish now or
     /// later, to retry, to resume, or a missed slot not yet recorded.
     pub fn pending(&self) -> usize {
-        self.publish + self.wait + self.retry + self.resume
+        self.publish + self.wait + self.retry + self.resume + self.waiting
     }
 }
 

@@ -55,6 +55,7 @@ pub fn look(kind: &ChangeKind) -> (&'static str, &'static str, &'static str) {
         ChangeKind::Wait => ("·", "wait", BLUE),
         ChangeKind::Retry { .. } => ("↻", "retry", YELLOW),
         ChangeKind::Resume { .. } => ("↻", "resume", YELLOW),
+        ChangeKind::Waiting { .. } => ("…", "waiting", YELLOW),
         ChangeKind::Nothing { .. } => ("=", "published", DIM),
         ChangeKind::Drift { .. } => ("~", "drift", YELLOW),
         ChangeKind::Orphan { .. } => ("?", "orphan", MAGENTA),
@@ -91,6 +92,12 @@ fn detail(change: &Change) -> String {
                 .unwrap_or_default()
         ),
         ChangeKind::Resume { state, .. } => format!("was {state}; resolving by look-up"),
+        ChangeKind::Waiting { until, why } => {
+            format!(
+                "{why}; waiting until {}",
+                until.format("%Y-%m-%d %H:%M:%S UTC")
+            )
+        }
         ChangeKind::Nothing {
             remote_id,
             permalink,
@@ -162,6 +169,7 @@ pub fn summary_line(s: &Summary, errors: usize) -> String {
     let optional = [
         (s.retry, "to retry"),
         (s.resume, "to resume"),
+        (s.waiting, "waiting for quota or login"),
         (s.needs_review, "need review"),
         (s.failed, "failed"),
         (s.blocked, "blocked"),
@@ -202,7 +210,10 @@ pub fn human(plan: &Plan, tz: Tz, color: bool) -> String {
     let acting = |c: &Change| {
         matches!(
             c.kind,
-            ChangeKind::Publish | ChangeKind::Retry { .. } | ChangeKind::Resume { .. }
+            ChangeKind::Publish
+                | ChangeKind::Retry { .. }
+                | ChangeKind::Resume { .. }
+                | ChangeKind::Waiting { .. }
         )
     };
     let now: Vec<&Change> = plan.due().filter(|c| acting(c)).collect();
@@ -237,7 +248,10 @@ pub fn human(plan: &Plan, tz: Tz, color: bool) -> String {
         !c.is_due(plan.now)
             && matches!(
                 c.kind,
-                ChangeKind::Wait | ChangeKind::Retry { .. } | ChangeKind::Resume { .. }
+                ChangeKind::Wait
+                    | ChangeKind::Retry { .. }
+                    | ChangeKind::Resume { .. }
+                    | ChangeKind::Waiting { .. }
             )
     }) {
         let d = local(c.slot.at, tz).date_naive();

@@ -1,19 +1,24 @@
 //! The daemon loop: level-triggered reconciliation of the calendar with the records.
 //!
 //! Each pass: rescan the calendar if it changed since the last scan (a generation counter that
-//! the watcher bumps), compute the [`Plan`], act on every due slot through the
-//! [`Publisher`], and repeat until nothing is due. Then sleep until the plan's next wake time,
-//! a calendar change, or shutdown, whichever comes first, and start over. The loop never
-//! branches on why it woke: every wake-up runs the same pass.
+//! the watcher bumps), compute the [`Plan`], and start work on every slot that needs it: due
+//! slots are published, slots due within the prepare lead are prepared ahead. Work runs as
+//! tasks: each account has one lane for its publications (its commits go out one at a time, in
+//! order), preparations run beside them, and at most `concurrency` slots are worked on at once.
+//! The loop wakes when the plan's next time comes, the calendar changes, a slot's work ends, or
+//! shutdown is asked, and runs the same pass whatever woke it.
 //!
 //! # Guarantees
 //! - Every transition is durable before the next remote call (see [`super::machine`]).
-//! - Shutdown (SIGINT/SIGTERM) is honoured between slots: the slot in flight finishes its
-//!   current step and records it, then the loop exits.
+//! - A slot is worked on by at most one task at a time; an account publishes one slot at a
+//!   time, so a slow upload on one account never delays another.
+//! - Shutdown (SIGINT/SIGTERM) is honoured between transitions: no new work starts, preparing
+//!   slots are abandoned where they stand (harmless), a commit in flight is finished and
+//!   recorded, then the loop exits.
 //! - A manifest that stops validating keeps its last valid version (in memory) and is shown
 //!   as blocked; nothing new is published from it.
-//! - Between due times the daemon does nothing: it waits on the clock and the watcher, no
-//!   polling.
+//! - Between due times the daemon does nothing: it waits on the clock, the watcher and its
+//!   tasks, no polling.
 //!
 //! # Errors
 //! [`Fatal`]: the store cannot be read or written, or the calendar directory cannot be read at
@@ -21,21 +26,21 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::{Notify, watch};
+use chrono::{DateTime, Utc};
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
 
 use super::backoff::{Backoff, Jitter};
-use super::machine::Machine;
-use super::publisher::{Publisher, SlotJob};
+use super::calendar::CalendarView;
+use super::machine::{CallLimits, Goal, Machine, SharedStore};
+use super::publisher::Publisher;
 use crate::clock::SharedClock;
-use crate::manifest::PostStatus;
 use crate::manifest::load::LoadError;
-use crate::plan::{
-    self, Blocked, Change, ChangeKind, Content, Desired, DesiredPost, Plan, Policy, Scanner,
-};
-use crate::platform::Platform;
+use crate::plan::{self, Change, ChangeKind, Plan, Policy};
+use crate::platform::TargetKey;
 use crate::state::{Record, SlotKey, SlotState, Store, StoreError, write_snapshot};
 
 /// Errors that stop the daemon.
@@ -45,6 +50,10 @@ pub enum Fatal {
     Store(#[from] StoreError),
     #[error(transparent)]
     Calendar(#[from] LoadError),
+    #[error(
+        "a publishing task ended abnormally ({0}); stopping rather than guessing what was published"
+    )]
+    Task(String),
 }
 
 /// Wakes the daemon when the calendar changed. The generation is the level (has the calendar
@@ -80,6 +89,8 @@ pub struct View {
     pub rescans: u64,
     /// The watcher generation the plan was computed from.
     pub generation: u64,
+    /// Slots being worked on when the plan was computed.
+    pub in_flight: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +101,12 @@ pub struct Options {
     /// Overrides the policy derived from postcal.yaml.
     pub policy: Option<Policy>,
     pub jitter: Jitter,
+    /// How long before its time a slot is prepared (containers, uploads), so its commit lands
+    /// on time even when the platform takes minutes to process a video. Zero: when due.
+    pub prepare_lead: chrono::Duration,
+    /// Slots worked on at once, across accounts.
+    pub concurrency: usize,
+    pub limits: CallLimits,
 }
 
 impl Default for Options {
@@ -99,27 +116,36 @@ impl Default for Options {
             snapshot_dir: None,
             policy: None,
             jitter: Jitter::from_time(),
+            prepare_lead: chrono::Duration::minutes(10),
+            concurrency: 16,
+            limits: CallLimits::default(),
         }
     }
 }
 
+/// The end of one slot's task.
+struct Done {
+    key: SlotKey,
+    goal: Goal,
+    result: Result<Record, StoreError>,
+}
+
 pub struct Daemon {
-    root: PathBuf,
-    store: Box<dyn Store>,
+    store: SharedStore,
     publisher: Arc<dyn Publisher>,
     clock: SharedClock,
     options: Options,
+    jitter: Arc<Mutex<Jitter>>,
     records: BTreeMap<SlotKey, Record>,
-    desired: Desired,
-    /// Index of `desired.posts` by id (first post with the id).
-    by_id: HashMap<String, usize>,
-    last_valid: HashMap<String, Arc<DesiredPost>>,
-    /// What the last rescan built: a rescan rebuilds only the manifests that changed.
-    scanner: Scanner,
+    calendar: CalendarView,
     loaded_generation: Option<u64>,
     /// A manifest changed under a due slot since the last scan: rescan before acting.
     stale: bool,
-    rescans: u64,
+    tasks: JoinSet<Done>,
+    in_flight: HashMap<SlotKey, Goal>,
+    /// Accounts with a publication in flight (one at a time each).
+    busy: HashSet<TargetKey>,
+    permits: Arc<Semaphore>,
     view: watch::Sender<View>,
 }
 
@@ -148,6 +174,15 @@ impl Daemon {
         clock: SharedClock,
         options: Options,
     ) -> Self {
+        let day_ago = clock.now() - chrono::Duration::hours(24);
+        let recent: Vec<(SlotKey, DateTime<Utc>)> = records
+            .iter()
+            .filter_map(|r| match &r.state {
+                SlotState::Published { at, .. } if *at >= day_ago => Some((r.key.clone(), *at)),
+                _ => None,
+            })
+            .collect();
+        publisher.seed_history(&recent);
         let records = records.into_iter().map(|r| (r.key.clone(), r)).collect();
         let empty = Plan {
             now: clock.now(),
@@ -160,21 +195,22 @@ impl Daemon {
             plan: Arc::new(empty),
             rescans: 0,
             generation: 0,
+            in_flight: 0,
         });
         let daemon = Self {
-            root,
-            store,
+            store: Arc::new(Mutex::new(store)),
             publisher,
             clock,
+            jitter: Arc::new(Mutex::new(options.jitter.clone())),
+            permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
             options,
             records,
-            desired: Desired::default(),
-            by_id: HashMap::new(),
-            last_valid: HashMap::new(),
-            scanner: Scanner::new(),
+            calendar: CalendarView::new(root),
             loaded_generation: None,
             stale: false,
-            rescans: 0,
+            tasks: JoinSet::new(),
+            in_flight: HashMap::new(),
+            busy: HashSet::new(),
             view,
         };
         daemon.snapshot();
@@ -190,7 +226,8 @@ impl Daemon {
         &self.records
     }
 
-    /// Runs until `shutdown` becomes true (or its sender is dropped).
+    /// Runs until `shutdown` becomes true (or its sender is dropped), then lets the work in
+    /// flight reach a resting point.
     pub async fn run(
         mut self,
         wake: Arc<Wakeup>,
@@ -201,37 +238,42 @@ impl Daemon {
             if *shutdown.borrow() {
                 break;
             }
-            let plan = self.pass(&wake, &shutdown).await?;
+            let (plan, wake_at) = self.pass_once(&wake, &shutdown).await?;
             if *shutdown.borrow() {
                 break;
             }
+            if self.stale {
+                continue;
+            }
             let clock = self.clock.clone();
             let sleep = async {
-                match plan.next_wake {
+                match wake_at {
                     Some(t) => clock.sleep_until(t).await,
                     None => std::future::pending().await,
                 }
             };
-            if self.rescans != trimmed_at {
+            if self.calendar.scans != trimmed_at && self.tasks.is_empty() {
                 // Between bursts, give the rescan's transient memory back (idle RSS).
                 crate::memory::release_free_memory();
-                trimmed_at = self.rescans;
+                trimmed_at = self.calendar.scans;
             }
-            tracing::debug!(next_wake = ?plan.next_wake, "sleeping");
+            tracing::debug!(next_wake = ?plan.next_wake, in_flight = self.tasks.len(), "sleeping");
             tokio::select! {
                 () = sleep => {}
                 () = wake.notify.notified() => {}
+                Some(done) = self.tasks.join_next() => self.finished(done)?,
                 changed = shutdown.changed() => if changed.is_err() { break },
             }
         }
-        self.store.flush()?;
+        self.drain().await?;
+        self.lock_store().flush()?;
         self.snapshot();
         tracing::info!("stopped");
         Ok(())
     }
 
-    /// One level-triggered pass: rescan if needed, plan, act on everything due, until nothing
-    /// is due. Returns the last plan. `run --once` is one pass.
+    /// Acts on everything due until nothing is due and nothing is in flight (or shutdown),
+    /// and returns the last plan. `run --once` is one pass.
     pub async fn pass(
         &mut self,
         wake: &Wakeup,
@@ -239,200 +281,149 @@ impl Daemon {
     ) -> Result<Arc<Plan>, Fatal> {
         // Bounded: every action moves a slot forward, but never spin on a platform that keeps
         // answering "now".
-        for _ in 0..64 {
-            let generation = wake.generation();
-            if self.stale || self.loaded_generation != Some(generation) {
-                self.rescan(generation)?;
+        let mut rounds = 0;
+        loop {
+            let (plan, _) = self.pass_once(wake, shutdown).await?;
+            rounds += 1;
+            if rounds > 64 + 8 * plan.changes.len() {
+                break;
             }
-            let plan = Arc::new(self.plan());
-            self.view.send_replace(View {
-                plan: plan.clone(),
-                rescans: self.rescans,
-                generation,
-            });
-            let due: Vec<Change> = plan.due().cloned().collect();
-            if due.is_empty() {
+            if *shutdown.borrow() {
+                self.drain().await?;
                 return Ok(plan);
             }
-            for change in &due {
-                if *shutdown.borrow() {
-                    return Ok(plan);
-                }
-                self.act(change).await?;
+            match self.tasks.join_next().await {
+                Some(done) => self.finished(done)?,
+                None if !self.stale => return Ok(plan),
+                None => {}
             }
         }
+        self.drain().await?;
         Ok(Arc::new(self.plan()))
+    }
+
+    /// Rescans if needed, plans, and starts what is due. Returns the plan and when the loop
+    /// must look again (the plan's next time, or a prepare-ahead time).
+    async fn pass_once(
+        &mut self,
+        wake: &Wakeup,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<(Arc<Plan>, Option<DateTime<Utc>>), Fatal> {
+        let generation = wake.generation();
+        if self.stale || self.loaded_generation != Some(generation) {
+            self.stale = false;
+            match self.calendar.rescan() {
+                Ok(()) => {}
+                Err(e) if self.loaded_generation.is_some() => {
+                    // The directory vanished for a moment (a checkout, a rename): keep the last
+                    // scan.
+                    tracing::error!(error = %e, "cannot read the calendar; keeping the last scan");
+                }
+                Err(e) => return Err(e.into()),
+            }
+            self.loaded_generation = Some(generation);
+        }
+        let plan = Arc::new(self.plan());
+        let now = plan.now;
+        let lead = self.options.prepare_lead;
+        let mut wake_at = plan.next_wake;
+        for change in &plan.changes {
+            if *shutdown.borrow() || self.stale {
+                break;
+            }
+            if self.in_flight.contains_key(&change.slot) {
+                continue;
+            }
+            let Some(at) = change.action_at() else {
+                continue;
+            };
+            let ahead = matches!(
+                change.kind,
+                ChangeKind::Wait | ChangeKind::Retry { .. } | ChangeKind::Waiting { .. }
+            ) && change.slot.at > now;
+            if at <= now && !ahead {
+                self.act(change, Goal::Publish, shutdown).await?;
+            } else if ahead && lead > chrono::Duration::zero() {
+                // Prepare ahead once within the lead (and once any retry or wait is over).
+                let from = match change.kind {
+                    ChangeKind::Wait => change.slot.at - lead,
+                    _ => (change.slot.at - lead).max(at),
+                };
+                if from <= now {
+                    self.act(change, Goal::Prepare, shutdown).await?;
+                } else {
+                    wake_at = Some(wake_at.map_or(from, |w| w.min(from)));
+                }
+            }
+        }
+        self.view.send_replace(View {
+            plan: plan.clone(),
+            rescans: self.calendar.scans,
+            generation,
+            in_flight: self.in_flight.len(),
+        });
+        Ok((plan, wake_at))
     }
 
     fn policy(&self) -> Policy {
         self.options
             .policy
-            .unwrap_or_else(|| Policy::new(self.desired.max_lateness))
+            .unwrap_or_else(|| Policy::new(self.calendar.desired.max_lateness))
     }
 
     /// The current plan.
     pub fn plan(&self) -> Plan {
         plan::plan(
-            &self.desired,
+            &self.calendar.desired,
             &self.records,
             self.clock.now(),
             &self.policy(),
         )
     }
 
-    fn rescan(&mut self, generation: u64) -> Result<(), Fatal> {
-        let started = std::time::Instant::now();
-        self.stale = false;
-        let mut desired = match self.scanner.scan(&self.root) {
-            Ok(d) => d,
-            Err(e) if self.loaded_generation.is_some() => {
-                // The directory vanished for a moment (a checkout, a rename): keep the last scan.
-                tracing::error!(error = %e, "cannot read the calendar; keeping the last scan");
-                self.loaded_generation = Some(generation);
-                return Ok(());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let was_blocked: HashSet<String> = self
-            .desired
-            .posts
-            .iter()
-            .filter(|p| p.blocked.is_some())
-            .map(|p| p.id.clone())
-            .collect();
-        let present: HashSet<String> = desired.posts.iter().map(|p| p.id.clone()).collect();
-        for post in desired.posts.iter().filter(|p| p.blocked.is_none()) {
-            self.last_valid.insert(post.id.clone(), post.clone());
-        }
-        // Posts that vanished because their manifest no longer parses: keep the last valid
-        // version, blocked. Posts whose manifest is fine but no longer has them are gone.
-        let mut kept = Vec::new();
-        self.last_valid.retain(|id, post| {
-            if present.contains(id) {
-                return true;
-            }
-            if desired.files_with_errors.contains(&post.revision.path) {
-                let mut post = DesiredPost::clone(post);
-                post.blocked = Some(Blocked {
-                    errors: 0,
-                    first_error: format!(
-                        "{} has errors; keeping its last valid version (run `postcal validate`)",
-                        post.revision.path
-                    ),
-                });
-                kept.push(Arc::new(post));
-                return true;
-            }
-            false
-        });
-        desired.posts.extend(kept);
-        for post in desired.posts.iter().filter(|p| p.blocked.is_some()) {
-            if !was_blocked.contains(&post.id) {
-                let first = post.blocked.as_ref().map(|b| b.first_error.as_str());
-                tracing::warn!(post = %post.id, path = %post.revision.path, error = first.unwrap_or(""), "post is blocked by manifest errors; nothing new is published from it");
-            }
-        }
-        self.by_id.clear();
-        for (i, post) in desired.posts.iter().enumerate() {
-            self.by_id.entry(post.id.clone()).or_insert(i);
-        }
-        self.desired = desired;
-        self.loaded_generation = Some(generation);
-        self.rescans += 1;
-        let stats = self.scanner.stats();
-        tracing::info!(
-            posts = self.desired.posts.len(),
-            errors = self.desired.errors,
-            manifests = stats.manifests,
-            read = stats.read,
-            checked = stats.checked,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "calendar scanned"
-        );
-        Ok(())
+    fn lock_store(&self) -> std::sync::MutexGuard<'_, Box<dyn Store>> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The job for a slot and whether it is still wanted. The content is rebuilt from the
-    /// manifest only when the slot is wanted; `None` when the manifest or its media changed
-    /// since the last scan (the caller rescans first, so only planned content is published).
-    fn job_for(&mut self, slot: &SlotKey) -> Option<(SlotJob, bool)> {
-        // A handle of its own, so the scanner can be borrowed to rebuild the content.
-        let post = self.post_of(slot).cloned();
-        let target = post.as_ref().and_then(|p| target_of(p, slot));
-        if let (Some(post), Some(target)) = (&post, target) {
-            let wanted = post.blocked.is_none()
-                && post.status == PostStatus::Scheduled
-                && post
-                    .schedule
-                    .as_ref()
-                    .is_some_and(|s| s.next_after(slot.at, true) == Some(slot.at));
-            let content = if wanted {
-                Arc::new(self.scanner.content(&self.root, post, &target.key)?)
-            } else {
-                no_content(target.key.platform)
-            };
-            let job = SlotJob {
-                key: slot.clone(),
-                platform: target.key.platform,
-                account: target.key.account.clone(),
-                content,
-                content_hash: target.content_hash.clone(),
-            };
-            return Some((job, wanted));
-        }
-        let platform = slot.target.platform;
-        let account = slot.target.account.as_str();
-        let record = self.records.get(slot);
-        let job = SlotJob {
-            key: slot.clone(),
-            platform,
-            account: account.to_owned(),
-            content: no_content(platform),
-            content_hash: record.map(|r| r.content_hash.clone()).unwrap_or_default(),
-        };
-        Some((job, false))
-    }
-
-    /// The content hash a record of this slot starts from.
-    fn content_hash_of(&self, slot: &SlotKey) -> String {
-        self.post_of(slot)
-            .and_then(|p| target_of(p, slot))
-            .map(|t| t.content_hash.clone())
-            .or_else(|| self.records.get(slot).map(|r| r.content_hash.clone()))
-            .unwrap_or_default()
-    }
-
-    fn revision_of(&self, slot: &SlotKey) -> crate::state::Revision {
-        self.post_of(slot)
-            .map(|p| p.revision.clone())
-            .unwrap_or_default()
-    }
-
-    /// The post a slot belongs to, if the calendar still has it.
-    fn post_of(&self, slot: &SlotKey) -> Option<&Arc<DesiredPost>> {
-        self.by_id
-            .get(&slot.post)
-            .and_then(|&i| self.desired.posts.get(i))
-    }
-
-    async fn act(&mut self, change: &Change) -> Result<(), Fatal> {
+    /// Starts work on one slot (or records it missed).
+    async fn act(
+        &mut self,
+        change: &Change,
+        goal: Goal,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<(), Fatal> {
         let now = self.clock.now();
         let slot = &change.slot;
         match &change.kind {
             ChangeKind::Missed { recorded: false } => {
-                let mut r = Record::planned(
-                    slot.clone(),
-                    self.content_hash_of(slot),
-                    self.revision_of(slot),
-                    now,
-                );
+                let hash = self
+                    .calendar
+                    .content_hash_of(slot)
+                    .or_else(|| self.records.get(slot).map(|r| r.content_hash.clone()))
+                    .unwrap_or_default();
+                let mut r =
+                    Record::planned(slot.clone(), hash, self.calendar.revision_of(slot), now);
                 r.state = SlotState::Missed;
                 tracing::warn!(slot = %slot, "missed: due while postcal was down, past max_lateness; not published");
-                self.store.persist(&r)?;
+                self.lock_store().persist(&r)?;
                 self.records.insert(r.key.clone(), r);
+                self.snapshot();
             }
-            ChangeKind::Publish | ChangeKind::Retry { .. } | ChangeKind::Resume { .. } => {
-                let Some((job, mut wanted)) = self.job_for(slot) else {
+            ChangeKind::Publish
+            | ChangeKind::Wait
+            | ChangeKind::Retry { .. }
+            | ChangeKind::Resume { .. }
+            | ChangeKind::Waiting { .. } => {
+                if goal == Goal::Publish && self.busy.contains(&slot.target) {
+                    // The account's lane is taken: its turn comes when that slot rests.
+                    return Ok(());
+                }
+                let record = self.records.get(slot);
+                if goal == Goal::Prepare && record.is_some_and(|r| r.state.in_flight()) {
+                    // Ahead of time only fresh work starts; resolving waits for the slot's time.
+                    return Ok(());
+                }
+                let Some((job, mut wanted)) = self.calendar.job_for(slot, record) else {
                     tracing::info!(slot = %slot, "the manifest or its media changed since the last scan; rescanning before publishing");
                     self.stale = true;
                     return Ok(());
@@ -441,7 +432,7 @@ impl Daemon {
                     None => Record::planned(
                         slot.clone(),
                         job.content_hash.clone(),
-                        self.revision_of(slot),
+                        self.calendar.revision_of(slot),
                         now,
                     ),
                     Some(mut r) => {
@@ -450,7 +441,7 @@ impl Daemon {
                         if fresh && wanted && r.content_hash != job.content_hash {
                             // The manifest changed since the last attempt: a fresh start.
                             r.content_hash = job.content_hash.clone();
-                            r.revision = self.revision_of(slot);
+                            r.revision = self.calendar.revision_of(slot);
                             r.attempts = 0;
                         }
                         // Work in flight for other content is resolved, never committed.
@@ -458,20 +449,62 @@ impl Daemon {
                         r
                     }
                 };
-                tracing::info!(slot = %slot, state = record.state.name(), wanted, "working on slot");
-                let mut machine = Machine {
-                    store: self.store.as_mut(),
-                    publisher: self.publisher.as_ref(),
-                    clock: self.clock.as_ref(),
-                    backoff: &self.options.backoff,
-                    jitter: &mut self.options.jitter,
+                if goal == Goal::Prepare && !wanted {
+                    return Ok(());
+                }
+                tracing::debug!(slot = %slot, state = record.state.name(), wanted, ?goal, "working on slot");
+                let machine = Machine {
+                    store: self.store.clone(),
+                    publisher: self.publisher.clone(),
+                    clock: self.clock.clone(),
+                    backoff: self.options.backoff,
+                    jitter: self.jitter.clone(),
+                    shutdown: shutdown.clone(),
+                    max_lateness: self.policy().max_lateness,
+                    limits: self.options.limits,
                 };
-                let r = machine.drive(record, &job, wanted).await?;
-                self.records.insert(r.key.clone(), r);
+                let permits = self.permits.clone();
+                let key = slot.clone();
+                self.in_flight.insert(key.clone(), goal);
+                if goal == Goal::Publish {
+                    self.busy.insert(key.target.clone());
+                }
+                self.tasks.spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    let result = machine.drive(record, &job, wanted, goal).await;
+                    Done { key, goal, result }
+                });
             }
-            _ => return Ok(()),
+            _ => {}
         }
+        Ok(())
+    }
+
+    /// Takes in the end of one slot's task.
+    fn finished(&mut self, done: Result<Done, tokio::task::JoinError>) -> Result<(), Fatal> {
+        let done = match done {
+            Ok(done) => done,
+            Err(e) => {
+                // A task cannot panic on input (publishers return failures), so this is a bug:
+                // stop rather than guess what was published.
+                return Err(Fatal::Task(e.to_string()));
+            }
+        };
+        self.in_flight.remove(&done.key);
+        if done.goal == Goal::Publish {
+            self.busy.remove(&done.key.target);
+        }
+        let record = done.result?;
+        self.records.insert(record.key.clone(), record);
         self.snapshot();
+        Ok(())
+    }
+
+    /// Waits for every task to rest (they see shutdown between transitions).
+    async fn drain(&mut self) -> Result<(), Fatal> {
+        while let Some(done) = self.tasks.join_next().await {
+            self.finished(done)?;
+        }
         Ok(())
     }
 
@@ -483,18 +516,4 @@ impl Daemon {
             }
         }
     }
-}
-
-/// The content of a job that will not be published (resolving work in flight, an orphan).
-fn no_content(platform: Platform) -> Arc<Content> {
-    Arc::new(Content {
-        platform,
-        text: None,
-        media: Vec::new(),
-        options: "null".into(),
-    })
-}
-
-fn target_of<'a>(post: &'a DesiredPost, slot: &SlotKey) -> Option<&'a plan::DesiredTarget> {
-    post.targets.iter().find(|t| t.key == slot.target)
 }

@@ -11,8 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
+use chrono::{DateTime, Utc};
+
 use super::publisher::{
-    BoxFuture, Failure, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob,
+    BoxFuture, Commit, Failure, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob,
 };
 use crate::state::SlotKey;
 
@@ -199,7 +201,7 @@ impl Publisher for FakePublisher {
         &'a self,
         job: &'a SlotJob,
         prepared: &'a Prepared,
-    ) -> BoxFuture<'a, Outcome<Published>> {
+    ) -> BoxFuture<'a, Outcome<Commit>> {
         Box::pin(async move {
             match self.next(Step::Commit, &job.key) {
                 Script::Fail(f) => Err(f),
@@ -212,7 +214,7 @@ impl Publisher for FakePublisher {
                     self.publish(job, prepared);
                     self.hang().await
                 }
-                _ => Ok(self.publish(job, prepared)),
+                _ => Ok(Commit::Published(self.publish(job, prepared))),
             }
         })
     }
@@ -221,6 +223,7 @@ impl Publisher for FakePublisher {
         &'a self,
         job: &'a SlotJob,
         prepared: &'a Prepared,
+        _since: DateTime<Utc>,
     ) -> BoxFuture<'a, Outcome<LookupResult>> {
         Box::pin(async move {
             match self.next(Step::Lookup, &job.key) {
@@ -299,7 +302,7 @@ impl Publisher for RecordingPublisher {
         &'a self,
         job: &'a SlotJob,
         _prepared: &'a Prepared,
-    ) -> BoxFuture<'a, Outcome<Published>> {
+    ) -> BoxFuture<'a, Outcome<Commit>> {
         Box::pin(async move {
             let text: String = job
                 .content
@@ -310,10 +313,10 @@ impl Publisher for RecordingPublisher {
                 .take(60)
                 .collect();
             self.record(format!("would publish {}: {text:?}", job.key));
-            Ok(Published {
+            Ok(Commit::Published(Published {
                 remote_id: "dry-run".into(),
                 permalink: None,
-            })
+            }))
         })
     }
 
@@ -321,6 +324,7 @@ impl Publisher for RecordingPublisher {
         &'a self,
         job: &'a SlotJob,
         _prepared: &'a Prepared,
+        _since: DateTime<Utc>,
     ) -> BoxFuture<'a, Outcome<LookupResult>> {
         Box::pin(async move {
             self.record(format!("would look up {}", job.key));

@@ -9,6 +9,7 @@
 //! - [`fake`]: a scriptable fake platform for tests, and the `--dry-run` recorder.
 
 pub mod backoff;
+pub mod calendar;
 pub mod daemon;
 pub mod fake;
 pub mod machine;
@@ -18,7 +19,9 @@ pub mod watch;
 pub use backoff::{Backoff, Jitter};
 pub use daemon::{Daemon, Fatal, Options, View, Wakeup};
 pub use fake::{FakePublisher, RecordingPublisher, Script, Step};
+pub use machine::{CallLimits, Goal, Machine, SharedStore};
 pub use publisher::{
-    Failure, FailureClass, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob,
+    BoxFuture, Commit, Failure, FailureClass, FollowUp, LookupResult, Outcome, Prepared, Published,
+    Publisher, SlotJob,
 };
 pub use watch::{CalendarWatcher, WatchOptions, watch};

@@ -88,6 +88,7 @@ impl fmt::Display for SlotKey {
 ///
 /// ```text
 /// planned -> preparing -> prepared{remote ids} -> armed -> published{remote id, permalink}
+///                                                       \-> committed{remote ids} -> published
 ///                                                       \-> failed{reason, permanent} | needs_review{why}
 /// planned -> missed (due while postcal was down, past max_lateness)
 /// ```
@@ -103,6 +104,9 @@ pub enum SlotState {
     /// About to call the irreversible commit (written and flushed before it). After a crash or
     /// an ambiguous answer the slot is resolved by look-up only.
     Armed { remote_ids: Vec<String> },
+    /// The platform took the commit and publishes asynchronously (TikTok's `publish_id`): the
+    /// slot is resolved by look-up until the platform says published or failed.
+    Committed { remote_ids: Vec<String> },
     Published {
         remote_id: String,
         permalink: Option<String>,
@@ -125,6 +129,7 @@ impl SlotState {
             Self::Preparing => "preparing",
             Self::Prepared { .. } => "prepared",
             Self::Armed { .. } => "armed",
+            Self::Committed { .. } => "committed",
             Self::Published { .. } => "published",
             Self::Failed {
                 permanent: true, ..
@@ -139,7 +144,7 @@ impl SlotState {
     pub fn in_flight(&self) -> bool {
         matches!(
             self,
-            Self::Preparing | Self::Prepared { .. } | Self::Armed { .. }
+            Self::Preparing | Self::Prepared { .. } | Self::Armed { .. } | Self::Committed { .. }
         )
     }
 }
@@ -164,6 +169,14 @@ pub struct Record {
     pub last_error: Option<String>,
     /// When the daemon acts on this slot next (a retry or a look-up), if it is waiting.
     pub next_action: Option<DateTime<Utc>>,
+    /// Why the slot waits for `next_action` without having failed: a full quota, a rate
+    /// window, a login the account needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<String>,
+    /// When the slot was last armed (just before its commit): look-ups through the account's
+    /// recent posts consider only what came after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub armed_at: Option<DateTime<Utc>>,
     /// SHA-256 over what this target publishes (text, media bytes, options), hex.
     pub content_hash: String,
     pub revision: Revision,
@@ -184,6 +197,8 @@ impl Record {
             attempts: 0,
             last_error: None,
             next_action: None,
+            waiting: None,
+            armed_at: None,
             content_hash,
             revision,
             updated_at: now,
@@ -246,6 +261,9 @@ mod tests {
             },
             SlotState::Armed {
                 remote_ids: vec!["c1".into()],
+            },
+            SlotState::Committed {
+                remote_ids: vec!["p1".into()],
             },
             SlotState::Published {
                 remote_id: "m1".into(),

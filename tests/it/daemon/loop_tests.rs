@@ -5,7 +5,7 @@ use postcal::state::SlotState;
 
 #[tokio::test]
 async fn a_slot_due_at_t_is_published_once_at_t() {
-    let h = Harness::new(t(-10));
+    let h = Harness::new(t(-30));
     h.cal.post("launch", t(0), "Big news");
     let mut d = h.spawn();
     let key = slot("launch", t(0));
@@ -13,8 +13,10 @@ async fn a_slot_due_at_t_is_published_once_at_t() {
         .await;
     assert!(h.fake.ledger().is_empty());
 
-    h.clock.advance(chrono::Duration::minutes(9));
-    // Nothing is due yet: the daemon keeps sleeping.
+    // Within the prepare lead (10 minutes): prepared ahead, not published.
+    h.clock.advance(chrono::Duration::minutes(29));
+    d.until("prepared ahead", |v| has(&v.plan, &key, "resume"))
+        .await;
     tokio::task::yield_now().await;
     assert!(h.fake.ledger().is_empty(), "published early");
 
@@ -201,7 +203,8 @@ async fn an_edit_the_daemon_has_not_scanned_yet_is_what_gets_published() {
     h.cal.post("launch", t(0), "Draft wording");
     let mut d = h.spawn();
     let key = slot("launch", t(0));
-    d.until("the post waits", |v| has(&v.plan, &key, "wait"))
+    // Within the prepare lead: it is prepared ahead with the draft wording.
+    d.until("the post is prepared", |v| has(&v.plan, &key, "resume"))
         .await;
     // Edited with no watcher event (a missed or not yet delivered one): the content is read
     // from the manifest when publishing, found changed since the scan, and rescanned first.

@@ -8,7 +8,7 @@ use super::harness::*;
 use postcal::reconcile::fake::failure;
 use postcal::reconcile::publisher::BoxFuture;
 use postcal::reconcile::{
-    FakePublisher, LookupResult, Outcome, Prepared, Published, Publisher, Script, SlotJob, Step,
+    Commit, FakePublisher, LookupResult, Outcome, Prepared, Publisher, Script, SlotJob, Step,
 };
 use postcal::state::{MemStore, Record, SlotState, Store, StoreError};
 
@@ -214,11 +214,7 @@ impl Publisher for Logged<FakePublisher> {
         self.log.lock().unwrap().push("call prepare".into());
         self.inner.prepare(job)
     }
-    fn commit<'a>(
-        &'a self,
-        job: &'a SlotJob,
-        p: &'a Prepared,
-    ) -> BoxFuture<'a, Outcome<Published>> {
+    fn commit<'a>(&'a self, job: &'a SlotJob, p: &'a Prepared) -> BoxFuture<'a, Outcome<Commit>> {
         self.log.lock().unwrap().push("call commit".into());
         self.inner.commit(job, p)
     }
@@ -226,9 +222,10 @@ impl Publisher for Logged<FakePublisher> {
         &'a self,
         job: &'a SlotJob,
         p: &'a Prepared,
+        since: chrono::DateTime<chrono::Utc>,
     ) -> BoxFuture<'a, Outcome<LookupResult>> {
         self.log.lock().unwrap().push("call lookup".into());
-        self.inner.lookup(job, p)
+        self.inner.lookup(job, p, since)
     }
 }
 
