@@ -25,5 +25,6 @@ pub mod rules;
 pub mod sandbox;
 pub mod schedule;
 pub mod schema;
+pub mod secret;
 pub mod state;
 pub mod yaml;

@@ -1,7 +1,25 @@
-//! The platforms postcal publishes to.
+//! The platforms postcal publishes to, and their publishers.
 //!
-//! Each platform gets one file per subsystem (`rules/<platform>.rs`, `sandbox/<platform>.rs`, and
-//! later `platform/<platform>.rs` for its publisher); this enum is the one list of them.
+//! Each platform gets one file per subsystem (`rules/<platform>`, `sandbox/<platform>`,
+//! `platform/<platform>` for its publisher); [`Platform`] is the one list of them. A publisher
+//! is a thin, typed client of the platform's official API (the sandbox serves the same
+//! endpoints from the other side):
+//!
+//! - [`instagram`] and [`threads`] on the shared [`containers`] protocol;
+//! - [`facebook`]: Pages (feed, photos, videos);
+//! - [`tiktok`]: the Content Posting API;
+//! - [`router::Publishers`]: the four behind one [`crate::reconcile::Publisher`];
+//! - [`credentials`], [`media`], [`http`], [`graph`], [`context`]: what they share.
+
+pub mod containers;
+pub mod context;
+pub mod credentials;
+pub mod graph;
+pub mod http;
+pub mod instagram;
+pub mod media;
+pub mod router;
+pub mod threads;
 
 use std::fmt;
 use std::str::FromStr;

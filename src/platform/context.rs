@@ -1,0 +1,87 @@
+//! What every publisher is built from: the HTTP client, the base URLs, the credentials, the
+//! media host and the clock.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::containers::Poll;
+use super::credentials::{AccountAccess, CredentialError, Credentials};
+use super::graph::CallError;
+use super::http::Endpoints;
+use super::media::{MediaHost, StagedRef};
+use super::{Platform, TargetKey};
+use crate::clock::SharedClock;
+use crate::plan::desired::MediaContent;
+use crate::reconcile::{Failure, Outcome, SlotJob};
+
+/// How long a slot's media stay shared: a container is valid for 24 h, a TikTok pull may take
+/// an hour; a retry later stages again.
+const SHARE_FOR: chrono::Duration = chrono::Duration::hours(26);
+
+/// Shared by the four publishers.
+#[derive(Clone)]
+pub struct Context {
+    pub http: reqwest::Client,
+    pub endpoints: Endpoints,
+    pub credentials: Arc<dyn Credentials>,
+    pub media: Arc<dyn MediaHost>,
+    pub clock: SharedClock,
+    pub poll: Poll,
+}
+
+impl Context {
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The account's id and token; "needs login" waits (it is not a failure of the post).
+    pub async fn access(&self, target: &TargetKey) -> Outcome<AccountAccess> {
+        self.credentials.access(target).await.map_err(|e| match e {
+            CredentialError::NeedsLogin { .. } => Failure::wait(
+                self.now() + chrono::Duration::minutes(15),
+                format!("needs login: {e}"),
+            ),
+            CredentialError::Unavailable { .. } => Failure::retryable(e.to_string()),
+        })
+    }
+
+    /// Classifies a failed call, and forgets a token the platform refused.
+    pub fn failure(
+        &self,
+        target: &TargetKey,
+        access: &AccountAccess,
+        e: CallError,
+        step: super::graph::Step,
+    ) -> Failure {
+        if e.is_invalid_token() {
+            self.credentials.rejected(target, &access.token);
+        }
+        e.classify(target.platform.display_name(), step, self.now())
+    }
+
+    /// Stages every media file of the job for its platform.
+    pub async fn stage_all(&self, job: &SlotJob) -> Outcome<Vec<StagedRef>> {
+        let mut staged = Vec::with_capacity(job.content.media.len());
+        for m in &job.content.media {
+            staged.push(self.stage(m, job.key.target.platform).await?);
+        }
+        Ok(staged)
+    }
+
+    pub async fn stage(&self, media: &MediaContent, platform: Platform) -> Outcome<StagedRef> {
+        self.media
+            .stage(media, platform, self.now() + SHARE_FOR)
+            .await
+    }
+
+    /// A file named by an option (a reel cover), staged like the post's media.
+    pub async fn stage_file(&self, file: &str, platform: Platform) -> Outcome<StagedRef> {
+        let media = MediaContent {
+            file: file.to_owned(),
+            sha256: String::new(),
+            alt: None,
+        };
+        self.stage(&media, platform).await
+    }
+}
