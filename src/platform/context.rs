@@ -28,6 +28,8 @@ pub struct Context {
     pub media: Arc<dyn MediaHost>,
     pub clock: SharedClock,
     pub poll: Poll,
+    /// Graph usage budgets seen in answers' headers.
+    pub usage: Arc<super::graph::Usage>,
 }
 
 impl Context {

@@ -117,6 +117,77 @@ impl GraphError {
     }
 }
 
+/// What Graph's usage headers (`X-App-Usage`, `X-Page-Usage`, `X-Business-Use-Case-Usage`)
+/// said lately, per account: postcal stops calling before the platform starts refusing.
+#[derive(Debug, Default)]
+pub struct Usage {
+    blocked: std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>,
+}
+
+/// Above this share of a usage budget (percent), postcal pauses the account's calls.
+const USAGE_CEILING: f64 = 90.0;
+
+impl Usage {
+    fn blocked_until(&self, key: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+        blocked.get(key).copied().filter(|t| *t > now)
+    }
+
+    /// Reads the usage headers of an answer.
+    pub fn observe(&self, key: &str, headers: &reqwest::header::HeaderMap, now: DateTime<Utc>) {
+        let mut worst: f64 = 0.0;
+        let mut regain_mins: i64 = 0;
+        for name in ["x-app-usage", "x-page-usage", "x-ad-account-usage"] {
+            if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok())
+                && let Ok(json) = serde_json::from_str::<Value>(v)
+            {
+                worst = worst.max(max_percent(&json));
+            }
+        }
+        if let Some(v) = headers
+            .get("x-business-use-case-usage")
+            .and_then(|v| v.to_str().ok())
+            && let Ok(json) = serde_json::from_str::<Value>(v)
+        {
+            for entries in json.as_object().into_iter().flat_map(|o| o.values()) {
+                for e in entries.as_array().into_iter().flatten() {
+                    worst = worst.max(max_percent(e));
+                    regain_mins = regain_mins.max(
+                        e.get("estimated_time_to_regain_access")
+                            .and_then(Value::as_i64)
+                            .unwrap_or(0),
+                    );
+                }
+            }
+        }
+        if worst >= USAGE_CEILING || regain_mins > 0 {
+            let pause = chrono::Duration::minutes(regain_mins.max(5));
+            tracing::warn!(
+                account = key,
+                usage_percent = worst,
+                pause_mins = pause.num_minutes(),
+                "Graph usage near its limit; pausing this account's calls"
+            );
+            self.blocked
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.to_owned(), now + pause);
+        }
+    }
+}
+
+fn max_percent(v: &Value) -> f64 {
+    [
+        "call_count",
+        "total_cputime",
+        "total_time",
+        "acc_id_util_pct",
+    ]
+    .iter()
+    .filter_map(|k| v.get(*k).and_then(Value::as_f64))
+    .fold(0.0, f64::max)
+}
+
 /// A Graph host as one account uses it.
 pub struct Graph<'a> {
     pub http: &'a reqwest::Client,
@@ -125,12 +196,18 @@ pub struct Graph<'a> {
     pub token: &'a Secret,
     /// "Instagram", "Threads", "Facebook": for messages.
     pub platform: &'static str,
+    /// The account's usage budget, keyed by its id.
+    pub usage: &'a Usage,
+    pub account: &'a str,
+    pub now: DateTime<Utc>,
 }
 
 /// A failed Graph call, before classification.
 #[derive(Debug)]
 pub enum CallError {
     Transport(Failure),
+    /// Not sent: the account's usage budget is nearly spent (usage headers).
+    Throttled(DateTime<Utc>),
     Api(GraphError),
     /// A 2xx answer that is not what the API documents.
     Malformed(String),
@@ -144,6 +221,12 @@ impl CallError {
                 Step::Commit => f,
             },
             Self::Api(e) => e.classify(platform, step, now),
+            Self::Throttled(until) => Failure::wait(
+                until,
+                format!(
+                    "rate limited: {platform}'s usage headers said the account's call budget is nearly spent"
+                ),
+            ),
             Self::Malformed(m) => match step {
                 Step::Harmless => Failure::retryable(m),
                 Step::Commit => Failure::ambiguous(m),
@@ -160,6 +243,7 @@ impl CallError {
 impl Graph<'_> {
     /// `GET {base}/{path}?{query}&access_token=…`.
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Value, CallError> {
+        self.gate()?;
         let url = format!("{}/{}", self.base, path.trim_start_matches('/'));
         let mut q: Vec<(&str, &str)> = query.to_vec();
         q.push(("access_token", self.token.expose()));
@@ -170,12 +254,20 @@ impl Graph<'_> {
 
     /// `POST {base}/{path}` with a form body (the token included).
     pub async fn post(&self, path: &str, form: &[(&str, String)]) -> Result<Value, CallError> {
+        self.gate()?;
         let url = format!("{}/{}", self.base, path.trim_start_matches('/'));
         let mut body: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         body.push(("access_token", self.token.expose()));
         let what = format!("{} POST {}", self.platform, endpoint_name(path));
         self.answer(self.http.post(url).form(&body).send().await, &what)
             .await
+    }
+
+    fn gate(&self) -> Result<(), CallError> {
+        match self.usage.blocked_until(self.account, self.now) {
+            Some(until) => Err(CallError::Throttled(until)),
+            None => Ok(()),
+        }
     }
 
     async fn answer(
@@ -186,6 +278,7 @@ impl Graph<'_> {
         let resp =
             sent.map_err(|e| CallError::Transport(scrub(transport_failure(&e, what), self.token)))?;
         let status = resp.status().as_u16();
+        self.usage.observe(self.account, resp.headers(), self.now);
         let text = resp
             .text()
             .await
@@ -311,6 +404,28 @@ mod tests {
             class(err(400, 100, None), Step::Commit),
             FailureClass::Permanent
         );
+    }
+
+    #[test]
+    fn usage_headers_near_the_limit_pause_the_account() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let usage = Usage::default();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-app-usage",
+            r#"{"call_count":42,"total_cputime":10,"total_time":12}"#
+                .parse()
+                .unwrap(),
+        );
+        usage.observe("page", &headers, now);
+        assert_eq!(usage.blocked_until("page", now), None);
+        headers.insert("x-business-use-case-usage", r#"{"123":[{"type":"pages","call_count":96,"total_cputime":3,"total_time":4,"estimated_time_to_regain_access":0}]}"#.parse().unwrap());
+        usage.observe("page", &headers, now);
+        assert_eq!(
+            usage.blocked_until("page", now),
+            Some(now + chrono::Duration::minutes(5))
+        );
+        assert_eq!(usage.blocked_until("other", now), None);
     }
 
     #[test]

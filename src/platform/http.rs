@@ -53,9 +53,16 @@ impl Endpoints {
     }
 }
 
-/// The client every publisher shares.
-pub fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+/// The client every publisher shares. `loopback`: every host is on this machine (the sandbox),
+/// so no proxy from the environment applies.
+pub fn client(loopback: bool) -> Result<reqwest::Client, String> {
+    let builder = reqwest::Client::builder();
+    let builder = if loopback {
+        builder.no_proxy()
+    } else {
+        builder
+    };
+    builder
         .connect_timeout(Duration::from_secs(15))
         .timeout(Duration::from_secs(90))
         .redirect(reqwest::redirect::Policy::none())

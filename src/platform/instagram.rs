@@ -86,6 +86,9 @@ impl InstagramPublisher {
             },
             token: &access.token,
             platform: "Instagram",
+            usage: &self.cx.usage,
+            account: &access.id,
+            now: self.cx.now(),
         }
     }
 

@@ -14,6 +14,7 @@
 pub mod containers;
 pub mod context;
 pub mod credentials;
+pub mod facebook;
 pub mod graph;
 pub mod http;
 pub mod instagram;

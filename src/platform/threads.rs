@@ -42,6 +42,9 @@ impl ThreadsPublisher {
             base: &self.cx.endpoints.threads_graph,
             token: &access.token,
             platform: "Threads",
+            usage: &self.cx.usage,
+            account: &access.id,
+            now: self.cx.now(),
         }
     }
 

@@ -1,0 +1,270 @@
+//! Publishing for real against the sandbox: a calendar in a temporary directory, the sandbox and
+//! the daemon on one warped clock, the calendar's accounts created in the sandbox, and a media
+//! host that serves the calendar's files on 127.0.0.1.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, TimeZone, Utc};
+use postcal::clock::{SharedClock, WarpClock};
+use postcal::media::probe_bytes;
+use postcal::plan::Plan;
+use postcal::plan::desired::MediaContent;
+use postcal::platform::containers::Poll;
+use postcal::platform::context::Context;
+use postcal::platform::credentials::{AccountAccess, CredentialError, Credentials};
+use postcal::platform::http::Endpoints;
+use postcal::platform::media::{MediaHost, StagedRef};
+use postcal::platform::{Platform, TargetKey};
+use postcal::reconcile::publisher::BoxFuture;
+use postcal::reconcile::{Daemon, Failure, Jitter, Options, Publisher, Wakeup};
+use postcal::sandbox::{AccountSpec, LedgerEntry, Sandbox, SandboxConfig, SeededAccount};
+use postcal::state::{MemStore, Record};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+
+/// 2026-12-01 09:00 UTC plus `minutes`.
+pub fn t(minutes: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+type Files = Arc<Mutex<HashMap<String, (&'static str, Vec<u8>)>>>;
+
+async fn serve(State(files): State<Files>, UrlPath(name): UrlPath<String>) -> Response {
+    let found = files.lock().unwrap().get(&name).cloned();
+    match found {
+        Some((ctype, bytes)) => ([(header::CONTENT_TYPE, ctype)], bytes).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Serves each staged file as it is (the sandbox judges it), by its SHA-256.
+pub struct TestMediaHost {
+    root: PathBuf,
+    base: String,
+    files: Files,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestMediaHost {
+    pub async fn start(root: &Path) -> Self {
+        let files: Files = Arc::default();
+        let app = axum::Router::new()
+            .route("/m/{name}", axum::routing::get(serve))
+            .with_state(files.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Self {
+            root: root.to_path_buf(),
+            base,
+            files,
+            _stop: stop,
+        }
+    }
+}
+
+impl MediaHost for TestMediaHost {
+    fn stage<'a>(
+        &'a self,
+        media: &'a MediaContent,
+        _platform: Platform,
+        _until: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<StagedRef, Failure>> {
+        Box::pin(async move {
+            let path = self.root.join(&media.file);
+            let bytes = std::fs::read(&path)
+                .map_err(|e| Failure::retryable(format!("{}: {e}", media.file)))?;
+            let info = probe_bytes(&bytes).map_err(|e| Failure::permanent(e.to_string()))?;
+            let sha = sha256(&bytes);
+            let name = format!(
+                "{sha}.{}",
+                info.format.mime_type().rsplit('/').next().unwrap()
+            );
+            self.files
+                .lock()
+                .unwrap()
+                .insert(name.clone(), (info.format.mime_type(), bytes.clone()));
+            Ok(StagedRef {
+                url: format!("{}/m/{name}", self.base),
+                format: info.format,
+                size: bytes.len() as u64,
+                sha256: sha,
+                path,
+                alt: media.alt.clone(),
+            })
+        })
+    }
+
+    fn tiktok_verified(&self, _url: &str) -> bool {
+        true
+    }
+}
+
+/// The sandbox's seeded accounts, as credentials.
+pub struct SeededCredentials {
+    pub accounts: Mutex<HashMap<TargetKey, SeededAccount>>,
+}
+
+impl Credentials for SeededCredentials {
+    fn access<'a>(
+        &'a self,
+        target: &'a TargetKey,
+    ) -> BoxFuture<'a, Result<AccountAccess, CredentialError>> {
+        Box::pin(async move {
+            let accounts = self.accounts.lock().unwrap();
+            let a = accounts
+                .get(target)
+                .ok_or_else(|| CredentialError::NeedsLogin {
+                    target: target.to_string(),
+                    why: "not seeded".into(),
+                })?;
+            Ok(AccountAccess {
+                id: a.id.clone(),
+                token: a.access_token.clone(),
+                login: postcal::manifest::config::InstagramLogin::Instagram,
+            })
+        })
+    }
+}
+
+/// A calendar, the sandbox and the publishers, on one clock.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub sandbox: Sandbox,
+    pub clock: SharedClock,
+    pub store: MemStore,
+    pub cx: Context,
+    pub accounts: HashMap<TargetKey, SeededAccount>,
+    _media: Arc<TestMediaHost>,
+}
+
+/// How fast the shared clock runs: processing delays of seconds take milliseconds.
+const WARP: f64 = 2000.0;
+
+impl World {
+    /// A calendar with the given accounts (`instagram/acme`, ...) and the example media.
+    pub async fn start(targets: &[&str]) -> Self {
+        Self::with(targets, SandboxConfig::default()).await
+    }
+
+    pub async fn with(targets: &[&str], config: SandboxConfig) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut yaml = String::from("timezone: UTC\naccounts:\n");
+        for t in targets {
+            yaml.push_str(&format!("  {t}: {{}}\n"));
+        }
+        std::fs::write(root.join("postcal.yaml"), yaml).unwrap();
+        std::fs::create_dir(root.join("posts")).unwrap();
+        let media = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/calendar/media");
+        std::fs::create_dir(root.join("media")).unwrap();
+        for entry in std::fs::read_dir(media).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), root.join("media").join(entry.file_name())).unwrap();
+        }
+        let clock: SharedClock = Arc::new(WarpClock::new(t(-1), WARP));
+        let sandbox = Sandbox::start_with(
+            config,
+            clock.clone(),
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .unwrap();
+        let mut accounts = HashMap::new();
+        for t in targets {
+            let key: TargetKey = t.parse().unwrap();
+            let seeded = sandbox.add_account(AccountSpec::new(key.platform, &key.account));
+            accounts.insert(key, seeded);
+        }
+        let host = Arc::new(TestMediaHost::start(root).await);
+        let cx = Context {
+            http: postcal::platform::http::client(true).unwrap(),
+            endpoints: Endpoints::sandbox(&sandbox.urls().root),
+            credentials: Arc::new(SeededCredentials {
+                accounts: Mutex::new(accounts.clone()),
+            }),
+            media: host.clone(),
+            clock: clock.clone(),
+            poll: Poll::default(),
+            usage: Arc::default(),
+        };
+        Self {
+            dir,
+            sandbox,
+            clock,
+            store: MemStore::new(),
+            cx,
+            accounts,
+            _media: host,
+        }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.path().join("posts").join(name), text).unwrap();
+    }
+
+    pub fn account(&self, target: &str) -> &SeededAccount {
+        &self.accounts[&target.parse::<TargetKey>().unwrap()]
+    }
+
+    /// Bytes of a calendar file, for comparing with the ledger.
+    pub fn file_sha(&self, rel: &str) -> String {
+        sha256(&std::fs::read(self.dir.path().join(rel)).unwrap())
+    }
+
+    pub fn daemon(&self, publisher: Arc<dyn Publisher>) -> Daemon {
+        Daemon::new(
+            self.root(),
+            Box::new(self.store.clone()),
+            publisher,
+            self.clock.clone(),
+            Options {
+                jitter: Jitter::seeded(7),
+                ..Options::default()
+            },
+        )
+        .unwrap()
+    }
+
+    /// Runs daemon passes until nothing is due (at most `limit` of real time).
+    pub async fn publish_due(&self, publisher: Arc<dyn Publisher>) -> Arc<Plan> {
+        let mut daemon = self.daemon(publisher);
+        let (_stop, rx) = watch::channel(false);
+        let wake = Wakeup::new();
+        tokio::time::timeout(std::time::Duration::from_secs(30), daemon.pass(&wake, &rx))
+            .await
+            .expect("the daemon did not finish in 30 s")
+            .unwrap()
+    }
+
+    pub fn records(&self) -> Vec<Record> {
+        self.store.records()
+    }
+
+    pub fn ledger(&self) -> Vec<LedgerEntry> {
+        self.sandbox.ledger()
+    }
+}
