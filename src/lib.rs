@@ -11,6 +11,7 @@
 //! - [`sandbox`]: a local simulator of the platform APIs;
 //! - [`cmd`]: one module per CLI verb; the binary is a thin wrapper around [`cmd::main`].
 
+pub mod auth;
 pub mod clock;
 pub mod cmd;
 pub mod diag;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 pub mod init;
 pub mod output;
 pub mod plan;
+pub mod resolve;
 pub mod run;
 pub mod sandbox;
 pub mod schema;
@@ -64,6 +65,7 @@ pub enum Command {
     Plan(plan::Args),
     Status(status::Args),
     Run(run::Args),
+    Resolve(resolve::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -87,6 +89,7 @@ pub fn main() -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Status(args) => status::run(args),
         Command::Run(args) => run::run(args),
+        Command::Resolve(args) => resolve::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -107,6 +107,22 @@ pub struct Options {
     /// Slots worked on at once, across accounts.
     pub concurrency: usize,
     pub limits: CallLimits,
+    /// Return from [`Daemon::run`] once nothing is left to publish (demos, tests).
+    pub exit_when_idle: bool,
+    /// Return from [`Daemon::run`] once the clock reaches this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Sees every record a slot's work ends with (the CLI prints publications as they happen).
+    pub observer: Option<Observer>,
+}
+
+/// A callback for finished slot work.
+#[derive(Clone)]
+pub struct Observer(pub Arc<dyn Fn(&Record) + Send + Sync>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer(..)")
+    }
 }
 
 impl Default for Options {
@@ -119,6 +135,9 @@ impl Default for Options {
             prepare_lead: chrono::Duration::minutes(10),
             concurrency: 16,
             limits: CallLimits::default(),
+            exit_when_idle: false,
+            until: None,
+            observer: None,
         }
     }
 }
@@ -245,6 +264,18 @@ impl Daemon {
             if self.stale {
                 continue;
             }
+            if self.options.exit_when_idle && self.tasks.is_empty() && plan.summary.pending() == 0 {
+                tracing::info!("nothing left to publish; exiting (--exit-when-idle)");
+                break;
+            }
+            if self.options.until.is_some_and(|u| self.clock.now() >= u) {
+                tracing::info!("reached --until; exiting");
+                break;
+            }
+            let wake_at = match (wake_at, self.options.until) {
+                (Some(w), Some(u)) => Some(w.min(u)),
+                (w, u) => w.or(u),
+            };
             let clock = self.clock.clone();
             let sleep = async {
                 match wake_at {
@@ -406,6 +437,9 @@ impl Daemon {
                 r.state = SlotState::Missed;
                 tracing::warn!(slot = %slot, "missed: due while postcal was down, past max_lateness; not published");
                 self.lock_store().persist(&r)?;
+                if let Some(observer) = &self.options.observer {
+                    (observer.0)(&r);
+                }
                 self.records.insert(r.key.clone(), r);
                 self.snapshot();
             }
@@ -495,6 +529,9 @@ impl Daemon {
             self.busy.remove(&done.key.target);
         }
         let record = done.result?;
+        if let Some(observer) = &self.options.observer {
+            (observer.0)(&record);
+        }
         self.records.insert(record.key.clone(), record);
         self.snapshot();
         Ok(())

@@ -17,7 +17,7 @@ pub mod publisher;
 pub mod watch;
 
 pub use backoff::{Backoff, Jitter};
-pub use daemon::{Daemon, Fatal, Options, View, Wakeup};
+pub use daemon::{Daemon, Fatal, Observer, Options, View, Wakeup};
 pub use fake::{FakePublisher, RecordingPublisher, Script, Step};
 pub use machine::{CallLimits, Goal, Machine, SharedStore};
 pub use publisher::{

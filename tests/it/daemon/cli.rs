@@ -192,3 +192,78 @@ fn plan_exit_codes_and_json_contract() {
     postcal(&["status"], &fresh.root());
     assert!(!fresh.root().join(".postcal").exists());
 }
+
+#[test]
+fn resolve_settles_a_slot_that_needs_review_and_refuses_anything_else() {
+    use postcal::state::{Record, Revision, SlotState, Store};
+    let cal = Cal::new();
+    let key = SlotKey::new("launch", TARGET.parse().unwrap(), t(0));
+    let other = SlotKey::new("other", TARGET.parse().unwrap(), t(0));
+    {
+        let mut store = SledStore::open(&cal.root().join(".postcal"), OpenMode::Create)
+            .unwrap()
+            .unwrap();
+        for (k, state) in [
+            (
+                &key,
+                SlotState::NeedsReview {
+                    why: "lost answer".into(),
+                },
+            ),
+            (&other, SlotState::Planned),
+        ] {
+            let mut r = Record::planned(k.clone(), "h".into(), Revision::default(), t(0));
+            r.state = state;
+            r.attempts = 8;
+            store.persist(&r).unwrap();
+        }
+    }
+    let dir = cal.root();
+    let dir = dir.to_str().unwrap();
+    let resolve = |args: &[&str]| {
+        let mut all = vec!["resolve"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--dir", dir]);
+        Command::new(env!("CARGO_BIN_EXE_postcal"))
+            .args(&all)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    // Only a slot that needs review can be resolved; a bad target is a clear error.
+    let out = resolve(&["other", TARGET, "--not-published"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("needs review"), "{}", text(&out));
+    let out = resolve(&["launch", "myspace/acme", "--not-published"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("platform/account"), "{}", text(&out));
+    // One of the two answers is required.
+    let out = resolve(&["launch", TARGET]);
+    assert_eq!(out.status.code(), Some(64), "{}", text(&out));
+
+    let out = resolve(&[
+        "launch",
+        TARGET,
+        "--published",
+        "https://www.threads.net/@acme/post/1",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let store = SledStore::open(&cal.root().join(".postcal"), OpenMode::Existing)
+        .unwrap()
+        .unwrap();
+    let record = store
+        .load_all()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.key == key)
+        .unwrap();
+    match record.state {
+        SlotState::Published { permalink, .. } => {
+            assert_eq!(
+                permalink.as_deref(),
+                Some("https://www.threads.net/@acme/post/1")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
