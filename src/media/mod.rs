@@ -8,6 +8,7 @@
 //! [`synth`] builds small valid media in memory for tests, examples and benchmarks.
 
 pub mod probe;
+pub mod remux;
 pub mod synth;
 
 pub use probe::{ProbeError, probe_bytes, probe_file, probe_reader};
