@@ -29,7 +29,7 @@
 //! [`StageError`] names the file and says what to do.
 
 mod convert;
-mod store;
+pub(crate) mod store;
 #[cfg(test)]
 mod tests;
 
