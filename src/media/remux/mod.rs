@@ -33,6 +33,7 @@ mod moov;
 mod samples;
 #[cfg(test)]
 mod tests;
+mod tracks;
 
 use std::io::{self, Read, Seek, Write};
 
@@ -138,7 +139,7 @@ pub fn inspect<R: Read + Seek>(src: &mut R, len: u64) -> Result<Inspection, Remu
     let moov = Node::parse(*b"moov", &source.moov)?;
     Ok(Inspection {
         moov_before_mdat: source.moov_before_mdat,
-        has_edit_lists: moov::has_edit_lists(&moov),
+        has_edit_lists: tracks::has_edit_lists(&moov),
         fragmented: fragmented(&source.boxes, &moov),
     })
 }
@@ -173,7 +174,7 @@ fn plan(boxes: &[TopBox], moov_body: &[u8]) -> Result<(Vec<Piece>, Vec<u8>, Repo
         return Err(RemuxError::Fragmented);
     }
     let mut report = Report {
-        dropped_edit_lists: moov::drop_edit_lists(&mut moov)?,
+        dropped_edit_lists: tracks::drop_edit_lists(&mut moov)?,
         ..Report::default()
     };
     let order = layout::order(boxes);

@@ -75,6 +75,18 @@ pub struct MediaServer {
     task: JoinHandle<()>,
 }
 
+/// The bounds a server enforces; tests shrink them.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    max_connections: usize,
+    header_read_timeout: Duration,
+}
+
+const BOUNDS: Bounds = Bounds {
+    max_connections: MAX_CONNECTIONS,
+    header_read_timeout: HEADER_READ_TIMEOUT,
+};
+
 struct Shared {
     stager: Arc<Stager>,
     clock: SharedClock,
@@ -89,6 +101,16 @@ impl MediaServer {
         clock: SharedClock,
         key: ShareKey,
     ) -> Result<Self, MediaServerError> {
+        Self::start_with(listen, stager, clock, key, BOUNDS).await
+    }
+
+    async fn start_with(
+        listen: SocketAddr,
+        stager: Arc<Stager>,
+        clock: SharedClock,
+        key: ShareKey,
+        bounds: Bounds,
+    ) -> Result<Self, MediaServerError> {
         let bind = |source| MediaServerError::Bind {
             addr: listen,
             source,
@@ -101,7 +123,7 @@ impl MediaServer {
             key: key.clone(),
         });
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept(listener, shared, stopped));
+        let task = tokio::spawn(accept(listener, shared, stopped, bounds));
         Ok(Self {
             addr,
             key,
@@ -138,9 +160,14 @@ fn file_name(staged: &StagedMedia) -> String {
     format!("{prefix}.{}", staged.format.extension())
 }
 
-async fn accept(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
+async fn accept(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+    bounds: Bounds,
+) {
     let app = Router::new().fallback(respond).with_state(shared);
-    let limit = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let limit = Arc::new(Semaphore::new(bounds.max_connections));
     let mut connections = JoinSet::new();
     loop {
         let permit = tokio::select! {
@@ -167,7 +194,7 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>, mut stopped: oneshot
             let _permit = permit;
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .header_read_timeout(bounds.header_read_timeout)
                 .max_buf_size(16 * 1024);
             let connection = http.serve_connection(TokioIo::new(stream), service);
             let _ = tokio::time::timeout(MAX_CONNECTION_LIFETIME, connection).await;

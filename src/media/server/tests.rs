@@ -315,3 +315,37 @@ async fn shutdown_stops_listening() {
     f.server.shutdown().await;
     assert!(TcpStream::connect(addr).await.is_err());
 }
+
+/// A client that never finishes its request head is cut off, and while it holds the only
+/// connection slot the next client waits in the listen queue, then is served.
+#[tokio::test]
+async fn slow_clients_are_cut_off_and_connections_are_bounded() {
+    let f = fixture().await;
+    let bounds = Bounds {
+        max_connections: 1,
+        header_read_timeout: Duration::from_millis(300),
+    };
+    let stager = Arc::new(Stager::open(f.staged.path.parent().expect("store")).expect("store"));
+    let any = "127.0.0.1:0".parse().expect("addr");
+    let clock: SharedClock = Arc::new(f.clock.clone());
+    let server = MediaServer::start_with(any, stager, clock, ShareKey::random(), bounds)
+        .await
+        .expect("start");
+    let path = server.share(&f.staged, t0() + chrono::Duration::hours(1));
+    let mut slow = TcpStream::connect(server.addr()).await.expect("connect");
+    slow.write_all(b"GET /m/ HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("send");
+    let started = std::time::Instant::now();
+    let next = request(server.addr(), "GET", &path, "").await;
+    assert_eq!(next.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "served only once the slot freed"
+    );
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "the slow client was disconnected");
+    server.shutdown().await;
+    f.server.shutdown().await;
+}
