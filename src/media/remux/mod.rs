@@ -7,16 +7,18 @@
 //! order. Every chunk offset (`stco`/`co64`) is moved by as much as the box holding its chunk
 //! moved; a 32-bit table whose offsets no longer fit becomes a `co64`.
 //!
-//! **Edit lists** are dropped as [`edits`] explains: encoders write them to hide B-frame delay
+//! **Edit lists** are dropped as `remux/edits.rs` explains: encoders write them to hide B-frame delay
 //! and AAC priming, so without them each track's content moves by its edit's `media_time`
-//! (minus any empty edit). postcal moves a video track back by subtracting from its composition
-//! offsets (`ctts`, kept non-negative) so audio and video stay within 45 ms of each other and
-//! of where the edit list put them, and sets `tkhd`/`mvhd` durations to what the tracks now
-//! present (the full media, e.g. ~21 ms longer with AAC priming).
+//! (minus any empty edit). To keep sound and picture together, postcal moves a track with
+//! composition offsets earlier (subtracting from its `ctts`, kept non-negative) and lets any
+//! track still ahead wait by lengthening its first sample (for AAC, the priming frame), as
+//! `ffmpeg -c copy -use_editlist 0` does; `tkhd`/`mvhd` durations become what the tracks now
+//! present (the full media, so a movie can grow by its AAC priming and padding, ~20–60 ms).
 //!
 //! # Guarantees
-//! - Every sample's bytes are copied unchanged, and every sample table except `ctts` offsets
-//!   and chunk offsets is unchanged: same samples, same sizes, same decode times, same order.
+//! - Every sample's bytes are copied unchanged, and so are sample descriptions, sizes, sync
+//!   samples and chunking (`stsd`, `stsz`, `stss`, `stsc`): only chunk offsets, composition
+//!   offsets (shifted by one constant per track) and the first sample's duration may change.
 //! - The source is read no further than the `len` given, and never written.
 //! - No panic and no allocation sized by an unchecked length, whatever the input.
 //!

@@ -3,7 +3,7 @@
 //! reach it (a reverse proxy or a tunnel in front of [`MediaServer::addr`]).
 //!
 //! A file is shared by [`MediaServer::share`] as `/m/<token>/<sha-prefix>.<ext>`, where the
-//! token seals the file's SHA-256 and an expiry under the daemon's [`ShareKey`] ([`token`]).
+//! token seals the file's SHA-256 and an expiry under the daemon's [`ShareKey`] (`server/token.rs`).
 //!
 //! # Guarantees
 //! - No part of a request path reaches the file system. The path must be exactly
