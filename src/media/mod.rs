@@ -5,17 +5,24 @@
 //! precedes `mdat`). It never decodes pixels or frames, so probing a 4000×3000 JPEG or a 300 MB
 //! video costs a few kilobytes of reads (plus the `moov` box, which holds the sample tables).
 //!
+//! [`stage`] copies each file into a content-addressed store after the conversions a platform
+//! needs (PNG/WebP to JPEG, [`remux`] for fast start without edit lists), and [`server`] serves
+//! staged files, and nothing else, to the platforms that pull media from a URL.
+//!
 //! [`synth`] builds small valid media in memory for tests, examples and benchmarks.
 
 pub mod probe;
+pub mod remux;
+pub mod server;
+pub mod stage;
 pub mod synth;
 
 pub use probe::{ProbeError, probe_bytes, probe_file, probe_reader};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The container or image format, judged from the file's bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MediaFormat {
     Jpeg,
@@ -50,6 +57,21 @@ impl MediaFormat {
 
     pub fn is_video(self) -> bool {
         matches!(self, Self::Mp4 | Self::Mov | Self::Webm)
+    }
+
+    /// The usual file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg | Self::Mpo => "jpg",
+            Self::Png => "png",
+            Self::Webp => "webp",
+            Self::Gif => "gif",
+            Self::Heif => "heic",
+            Self::Tiff => "tif",
+            Self::Mp4 => "mp4",
+            Self::Mov => "mov",
+            Self::Webm => "webm",
+        }
     }
 
     /// The media type to serve or upload the file as (`Content-Type`).

@@ -16,8 +16,8 @@
 //!   (an option the platform does not have for this kind of post). A post with an error is
 //!   never published.
 //! - **Warning**: the post publishes, but not exactly as written: postcal fixes it itself
-//!   (PNG converted to JPEG), the platform silently ignores part of it (a caption on an
-//!   Instagram story), or the limit broken is only known from third-party or outdated sources
+//!   (PNG converted to JPEG, an MP4 remuxed to put `moov` first and drop edit lists), the
+//!   platform silently ignores part of it (a caption on an Instagram story), or the limit broken is only known from third-party or outdated sources
 //!   ([`limits::Limit::unverified`]), so the platform may well accept it.
 //!
 //! Where sources disagree on a limit that certainly exists, the most permissive figure is the

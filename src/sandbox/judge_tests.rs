@@ -30,6 +30,8 @@ struct V {
     fps: f64,
     size: u64,
     moov_first: bool,
+    /// postcal remuxes edit lists away before upload; the sandbox refuses them as Meta does.
+    edit_list: bool,
     audio_channels: u16,
 }
 
@@ -42,6 +44,7 @@ const OK_VIDEO: V = V {
     fps: 30.0,
     size: 5 * MIB,
     moov_first: true,
+    edit_list: false,
     audio_channels: 2,
 };
 
@@ -62,7 +65,7 @@ fn video(v: V) -> Fetched {
                 channels: v.audio_channels,
             }),
             moov_before_mdat: v.moov_first,
-            has_edit_list: false,
+            has_edit_list: v.edit_list,
         }),
     };
     Fetched {
@@ -206,6 +209,15 @@ fn instagram_videos() {
             reel,
             video(V {
                 moov_first: false,
+                ..OK_VIDEO
+            }),
+            Some("352/2207026"),
+        ),
+        (
+            "reel with an edit list",
+            reel,
+            video(V {
+                edit_list: true,
                 ..OK_VIDEO
             }),
             Some("352/2207026"),
@@ -361,6 +373,15 @@ fn threads_media() {
             Want::ThreadsVideo,
             video(V {
                 moov_first: false,
+                ..OK_VIDEO
+            }),
+            Some("FAILED_PROCESSING_VIDEO"),
+        ),
+        (
+            "edit list",
+            Want::ThreadsVideo,
+            video(V {
+                edit_list: true,
                 ..OK_VIDEO
             }),
             Some("FAILED_PROCESSING_VIDEO"),

@@ -6,10 +6,10 @@
 use super::{Input, ProbeError};
 use crate::media::MediaFormat;
 
-pub(super) type FourCc = [u8; 4];
+pub(crate) type FourCc = [u8; 4];
 
 /// A four-character code as text for messages (`mp4a`, `qt  `); odd bytes shown as `?`.
-pub(super) fn fourcc_text(code: FourCc) -> String {
+pub(crate) fn fourcc_text(code: FourCc) -> String {
     code.iter()
         .map(|&b| {
             if b.is_ascii_graphic() || b == b' ' {
@@ -23,7 +23,7 @@ pub(super) fn fourcc_text(code: FourCc) -> String {
 
 /// A box found in the file.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct BoxHeader {
+pub(crate) struct BoxHeader {
     pub kind: FourCc,
     /// Where the box starts (its size field).
     pub offset: u64,
@@ -87,11 +87,11 @@ pub(super) fn read_header(input: &mut Input, offset: u64) -> Result<Option<BoxHe
 /// The child boxes of a box held in memory, as `(kind, body)`. A trailer shorter than a box
 /// header ends the list quietly (QuickTime writes 4-byte zero terminators); a box that claims
 /// more bytes than its parent has is an error, and ends the list.
-pub(super) fn children(data: &[u8]) -> Boxes<'_> {
+pub(crate) fn children(data: &[u8]) -> Boxes<'_> {
     Boxes { data, pos: 0 }
 }
 
-pub(super) struct Boxes<'a> {
+pub(crate) struct Boxes<'a> {
     data: &'a [u8],
     pos: usize,
 }
@@ -131,7 +131,7 @@ impl Boxes<'_> {
 }
 
 /// The body of the first child box of `kind`.
-pub(super) fn find<'a>(data: &'a [u8], kind: &FourCc) -> Result<Option<&'a [u8]>, String> {
+pub(crate) fn find<'a>(data: &'a [u8], kind: &FourCc) -> Result<Option<&'a [u8]>, String> {
     for child in children(data) {
         let (k, body) = child?;
         if &k == kind {
@@ -143,7 +143,7 @@ pub(super) fn find<'a>(data: &'a [u8], kind: &FourCc) -> Result<Option<&'a [u8]>
 
 /// A big-endian reader over a slice; reading past the end gives `None`.
 #[derive(Debug, Clone)]
-pub(super) struct Be<'a> {
+pub(crate) struct Be<'a> {
     data: &'a [u8],
     pos: usize,
 }

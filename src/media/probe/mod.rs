@@ -14,7 +14,7 @@
 //! # Assumptions
 //! - Sizes above the caps here are not media a social platform would accept anyway.
 
-mod bmff;
+pub(crate) mod bmff;
 mod exif;
 mod heif;
 mod jpeg;

@@ -33,7 +33,7 @@ use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
 /// The colour of every generated picture: a calm blue.
-pub(crate) const COLOUR: [u8; 3] = [40, 90, 160];
+pub const COLOUR: [u8; 3] = [40, 90, 160];
 
 fn flat_rgb(width: u32, height: u32) -> Vec<u8> {
     COLOUR.repeat(width as usize * height as usize)

@@ -13,8 +13,8 @@
 //!
 //! **Unverified numbers**: carousel videos have no current spec; the 2022 `VIDEO` spec's size,
 //! duration and aspect limits are warnings (`instagram::carousel-video-spec`). Its format,
-//! codec, frame-rate and fast-start rules match every current Instagram video spec, so those
-//! stay errors.
+//! codec and frame-rate rules match every current Instagram video spec, so those stay errors;
+//! fast start and edit lists are warnings everywhere, since postcal remuxes the file.
 //!
 //! The numbers are in [`limits::LIMITS`]; options that only some kinds take are checked in
 //! [`options`].

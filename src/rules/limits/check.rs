@@ -251,25 +251,32 @@ fn check_video_structure(
 ) {
     let file = &item.reference.file;
     let (span, path, what) = (file.span, file.value.as_str(), limits.what);
+    // postcal remuxes these before upload (media::stage, whose needs come from these same
+    // rules): a warning, like a PNG converted to JPEG.
+    let skip = "nothing to do; to upload the file exactly as it is, export it with `ffmpeg -i in.mp4 -c copy -movflags +faststart -use_editlist 0 out.mp4`";
     if let Some(rule) = &limits.fast_start
         && !video.moov_before_mdat
     {
-        diags.push(rule.report(
-            format!("`{path}` has its index (`moov` box) after the media data; {what} need it first (\"fast start\")"),
-            span,
-            "`moov` after `mdat`",
-            "move the index without re-encoding: `ffmpeg -i in.mp4 -c copy -movflags +faststart out.mp4`",
-        ));
+        diags.push(
+            Diagnostic::warning(
+                rule.code,
+                format!("`{path}` has its index (`moov` box) after the media data; {what} need it first (\"fast start\"), so postcal will move it (a remux, not a re-encode)"),
+            )
+            .at(span, "postcal will move `moov` first")
+            .help(skip),
+        );
     }
     if let Some(rule) = &limits.no_edit_list
         && video.has_edit_list
     {
-        diags.push(rule.report(
-            format!("`{path}` has an edit list (`elst`); {what} must not have one"),
-            span,
-            "has an edit list",
-            "re-mux it without one: `ffmpeg -i in.mp4 -c copy -use_editlist 0 -movflags +faststart out.mp4`",
-        ));
+        diags.push(
+            Diagnostic::warning(
+                rule.code,
+                format!("`{path}` has an edit list (`elst`); {what} must not have one, so postcal will drop it (a remux, not a re-encode), keeping sound and picture in sync"),
+            )
+            .at(span, "postcal will drop the edit list")
+            .help(skip),
+        );
     }
     if let (Some(rule), Some(audio)) = (&limits.audio, &video.audio) {
         let (max_rate, max_channels) = rule.value;

@@ -175,9 +175,10 @@ pub struct VideoLimits {
     /// Smallest and largest side, in pixels.
     pub sides: Option<Limit<(u32, u32)>>,
     pub aspect: Option<Limit<Aspect>>,
-    /// `moov` must precede `mdat`.
+    /// `moov` must precede `mdat`. postcal remuxes a file that breaks it, so breaking it is a
+    /// warning; `media::stage::need_for` reads this field to decide to remux.
     pub fast_start: Option<Limit<()>>,
-    /// No edit lists (`elst`).
+    /// No edit lists (`elst`). postcal drops them (a warning), as for `fast_start`.
     pub no_edit_list: Option<Limit<()>>,
     /// AAC audio, at most this sample rate and channel count.
     pub audio: Option<Limit<(u32, u16)>>,

@@ -47,7 +47,9 @@ fn instagram_rules_report_each_problem_at_its_value() {
             "instagram::share-to-feed-ignored",
             "instagram::story-caption-ignored",
             "instagram::alt-ignored",
+            "instagram::video-edit-list",
+            "instagram::video-not-fast-start",
         ],
-        "conversions, ignored fields and unverified limits are warnings"
+        "conversions (PNG to JPEG, remuxes), ignored fields and unverified limits are warnings"
     );
 }
