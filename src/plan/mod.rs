@@ -13,6 +13,7 @@
 
 pub mod compute;
 pub mod desired;
+pub mod kind;
 pub mod render;
 
 use chrono::{DateTime, Utc};

@@ -115,9 +115,10 @@ pub struct Options {
     pub observer: Option<Observer>,
 }
 
-/// A callback for finished slot work.
+/// A callback for finished slot work: the record it ended with, and the kind of post in words
+/// ("carousel of 3").
 #[derive(Clone)]
-pub struct Observer(pub Arc<dyn Fn(&Record) + Send + Sync>);
+pub struct Observer(pub Arc<dyn Fn(&Record, &str) + Send + Sync>);
 
 impl std::fmt::Debug for Observer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -146,6 +147,7 @@ impl Default for Options {
 struct Done {
     key: SlotKey,
     goal: Goal,
+    label: String,
     result: Result<Record, StoreError>,
 }
 
@@ -438,7 +440,7 @@ impl Daemon {
                 tracing::warn!(slot = %slot, "missed: due while postcal was down, past max_lateness; not published");
                 self.lock_store().persist(&r)?;
                 if let Some(observer) = &self.options.observer {
-                    (observer.0)(&r);
+                    (observer.0)(&r, "");
                 }
                 self.records.insert(r.key.clone(), r);
                 self.snapshot();
@@ -499,6 +501,7 @@ impl Daemon {
                 };
                 let permits = self.permits.clone();
                 let key = slot.clone();
+                let label = plan::kind::label(&job.content);
                 self.in_flight.insert(key.clone(), goal);
                 if goal == Goal::Publish {
                     self.busy.insert(key.target.clone());
@@ -506,7 +509,12 @@ impl Daemon {
                 self.tasks.spawn(async move {
                     let _permit = permits.acquire_owned().await;
                     let result = machine.drive(record, &job, wanted, goal).await;
-                    Done { key, goal, result }
+                    Done {
+                        key,
+                        goal,
+                        label,
+                        result,
+                    }
                 });
             }
             _ => {}
@@ -530,7 +538,7 @@ impl Daemon {
         }
         let record = done.result?;
         if let Some(observer) = &self.options.observer {
-            (observer.0)(&record);
+            (observer.0)(&record, &done.label);
         }
         self.records.insert(record.key.clone(), record);
         self.snapshot();
