@@ -228,17 +228,17 @@ where
             let (parts, body) = req.into_parts();
             let bytes = to_bytes(body, 1024 * 1024)
                 .await
-                .map_err(|_| TikTokError::invalid_param("The request body is too large"))?;
+                .map_err(|_| TikTokError::invalid_params("The request body is too large"))?;
             let body = if bytes.iter().all(u8::is_ascii_whitespace) {
                 json!({})
             } else {
                 serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-                    TikTokError::invalid_param(format!("The request body is not valid JSON: {e}"))
+                    TikTokError::invalid_params(format!("The request body is not valid JSON: {e}"))
                 })?
             };
             if !body.is_object() {
                 return Err(
-                    TikTokError::invalid_param("The request body must be a JSON object").into(),
+                    TikTokError::invalid_params("The request body must be a JSON object").into(),
                 );
             }
             {
@@ -289,7 +289,7 @@ pub(crate) async fn wrong_method(State(engine): State<Arc<Engine>>) -> Response 
     engine.count("tiktok.wrong_method");
     let e = TikTokError::new(
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "invalid_param",
+        "invalid_params",
         "This endpoint does not support this HTTP method.",
     );
     e.into_response_with(&engine.log_id())

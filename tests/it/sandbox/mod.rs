@@ -8,4 +8,5 @@ mod oauth;
 mod robustness;
 mod threads;
 mod tiktok;
+mod tiktok_upload;
 mod util;
