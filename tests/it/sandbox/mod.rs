@@ -8,5 +8,4 @@ mod oauth;
 mod robustness;
 mod threads;
 mod tiktok;
-mod tiktok_upload;
 mod util;
