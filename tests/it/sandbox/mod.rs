@@ -6,6 +6,7 @@ mod faults;
 mod instagram;
 mod oauth;
 mod robustness;
+mod strict_params;
 mod threads;
 mod tiktok;
 mod util;
