@@ -192,7 +192,7 @@ impl Engine {
         for (url, want) in jobs {
             let file = self
                 .fetcher
-                .get(url, follow)
+                .get(url, follow, want.max_bytes())
                 .await
                 .map_err(|e| want.download_failed(&e))?;
             want.judge(&file)?;

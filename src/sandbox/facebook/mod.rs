@@ -287,7 +287,7 @@ async fn fetch(engine: &Engine, url: &str, want: Want) -> Result<LedgerMedia, Gr
     };
     let file = engine
         .fetcher
-        .get(url, true)
+        .get(url, true, want.max_bytes())
         .await
         .map_err(|e| to_graph(want.download_failed(&e)))?;
     want.judge(&file).map_err(to_graph)?;
