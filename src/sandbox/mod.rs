@@ -48,6 +48,7 @@ mod admin;
 mod container;
 mod engine;
 mod facebook;
+mod fields;
 mod graph;
 mod instagram;
 mod judge;

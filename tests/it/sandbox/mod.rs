@@ -3,7 +3,9 @@
 mod bounds;
 mod cli;
 mod facebook;
+mod facebook_photos;
 mod faults;
+mod graph_reads;
 mod instagram;
 mod oauth;
 mod robustness;
