@@ -29,7 +29,7 @@
 //! # Assumptions
 //! - Time is the injected [`Clock`](crate::clock::Clock): tests advance a `ManualClock` to
 //!   expire containers and tokens or free quotas; downloads use real time and are awaited with
-//!   [`Sandbox::settle`].
+//!   [`Sandbox::settle`]. Tests in other processes move the clock with `POST /_sandbox/clock`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,7 +71,7 @@ pub use faults::{
 pub use ledger::{LedgerEntry, LedgerMedia};
 pub use tokens::Secret;
 
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::{MoveError, OffsetClock, SharedClock};
 use engine::Engine;
 
 /// The base URL of every simulated host. Append the real path to each.
@@ -157,11 +157,12 @@ impl std::fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    /// Starts on 127.0.0.1 with an ephemeral port and the system clock.
+    /// Starts on 127.0.0.1 with an ephemeral port and the system clock (an [`OffsetClock`],
+    /// so [`Sandbox::advance_clock`] and `POST /_sandbox/clock` can move it forward).
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
         Self::start_with(
             config,
-            Arc::new(SystemClock),
+            Arc::new(OffsetClock::new()),
             SocketAddr::from(([127, 0, 0, 1], 0)),
         )
         .await
@@ -266,6 +267,25 @@ impl Sandbox {
 
     pub fn clock(&self) -> SharedClock {
         self.engine.clock.clone()
+    }
+
+    /// Moves the sandbox clock forward by `by` and returns the new time, as
+    /// `POST /_sandbox/clock {"advance": ...}` does. Works when the injected clock can be moved
+    /// (a `ManualClock`, an `OffsetClock`); time never goes backwards.
+    pub fn advance_clock(
+        &self,
+        by: chrono::Duration,
+    ) -> Result<chrono::DateTime<chrono::Utc>, MoveError> {
+        self.engine.clock.try_advance(by)
+    }
+
+    /// Moves the sandbox clock forward to `to` (never back), as `POST /_sandbox/clock
+    /// {"set": ...}` does.
+    pub fn set_clock(
+        &self,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<chrono::DateTime<chrono::Utc>, MoveError> {
+        self.engine.clock.try_advance(to - self.engine.now())
     }
 
     /// Waits until every media download started so far has finished and been judged.

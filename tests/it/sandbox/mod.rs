@@ -2,6 +2,7 @@
 
 mod bounds;
 mod cli;
+mod clock;
 mod facebook;
 mod facebook_photos;
 mod faults;
