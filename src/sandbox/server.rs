@@ -2,8 +2,9 @@
 //! per request, and the fault gate every endpoint passes through.
 //!
 //! # Guarantees
-//! - The request log shows method, path (secret query values as `***`), status and latency;
-//!   never a token, a code or a secret.
+//! - The request log shows method, path, status and latency; the values of secret
+//!   parameters, and any query value or path segment equal to a token, code, upload token or
+//!   app secret the sandbox knows, show as `***`.
 //! - "Apply then drop": the endpoint runs in full, then its connection is aborted before a
 //!   single byte of the answer is written, so the client sees a closed connection.
 //! - Shutdown stops accepting, lets in-flight requests finish, and ends injected hangs by
@@ -195,10 +196,11 @@ pub(crate) fn render(engine: &Engine, envelope: Envelope, err: ApiError) -> Resp
 }
 
 /// One line per request: method, redacted path, status, latency.
-async fn log_request(req: Request, next: Next) -> Response {
+async fn log_request(State(engine): State<Arc<Engine>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let shown = redacted_path_and_query(req.uri().path(), req.uri().query());
+    let shown =
+        redacted_path_and_query(req.uri().path(), req.uri().query(), |v| engine.is_secret(v));
     let resp = next.run(req).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let status = if resp.extensions().get::<Dropped>().is_some() {
@@ -241,6 +243,6 @@ pub(crate) fn router(engine: Arc<Engine>) -> Router {
         .merge(super::oauth::routes())
         .merge(super::admin::routes())
         .fallback(not_found)
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(engine.clone(), log_request))
         .with_state(engine)
 }

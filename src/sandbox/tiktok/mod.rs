@@ -76,6 +76,12 @@ impl TikTokState {
         }
     }
 
+    pub fn has_upload_token(&self, token: &str) -> bool {
+        self.publishes
+            .values()
+            .any(|p| p.upload.as_ref().is_some_and(|u| u.upload_token == token))
+    }
+
     pub fn by_upload_id(&mut self, upload_id: &str) -> Option<&mut Publish> {
         self.publishes
             .values_mut()
