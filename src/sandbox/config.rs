@@ -30,6 +30,8 @@ pub struct SandboxConfig {
     pub tokens: TokenLifetimes,
     pub apps: Apps,
     pub download: DownloadSettings,
+    /// How the HTTP server treats slow and idle clients.
+    pub server: ServerSettings,
     /// Accounts created at start-up (their tokens come back from `Sandbox::accounts`).
     pub accounts: Vec<AccountSpec>,
     /// Faults active from the start.
@@ -47,6 +49,7 @@ impl Default for SandboxConfig {
             tokens: TokenLifetimes::default(),
             apps: Apps::default(),
             download: DownloadSettings::default(),
+            server: ServerSettings::default(),
             accounts: Vec::new(),
             faults: FaultPlan::default(),
         }
@@ -349,6 +352,35 @@ impl Default for DownloadSettings {
         Self {
             timeout_secs: 30,
             max_bytes: 1 << 30,
+        }
+    }
+}
+
+/// Timeouts and limits of the listener, so a half-sent request or a crowd of idle
+/// connections can neither block shutdown nor starve other clients.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// A request's head (request line and headers) must arrive within this long, counted from
+    /// when the server starts waiting for it; an idle keep-alive connection is closed after it.
+    pub header_timeout_ms: u64,
+    /// A request body that sends nothing for this long is cut off (the request fails).
+    pub body_idle_timeout_ms: u64,
+    /// Connections open at once. At the limit, idle ones are closed to make room; when none
+    /// is idle, new connections wait.
+    pub max_connections: u32,
+    /// On shutdown, requests in flight get this long to finish before their connections are
+    /// closed.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            header_timeout_ms: 30_000,
+            body_idle_timeout_ms: 30_000,
+            max_connections: 512,
+            shutdown_grace_ms: 3_000,
         }
     }
 }

@@ -22,7 +22,8 @@
 //!
 //! # Guarantees
 //! - Listens on loopback only when started with [`Sandbox::start`]; stops when the handle is
-//!   dropped or [`Sandbox::shutdown`] is awaited.
+//!   dropped or [`Sandbox::shutdown`] is awaited, within `server.shutdown_grace_ms` whatever
+//!   clients are doing (see [`ServerSettings`] for its timeouts and connection limit).
 //! - Tokens and app secrets never appear in its log, its errors or its ledger.
 //! - Every endpoint answers malformed input with the platform's error envelope, never a panic.
 //!
@@ -45,6 +46,7 @@ pub mod ledger;
 pub mod tokens;
 
 mod admin;
+mod conn;
 mod container;
 mod engine;
 mod facebook;
@@ -64,7 +66,7 @@ mod threads;
 mod tiktok;
 
 pub use accounts::{AccountSpec, CreatorSettings, SeededAccount};
-pub use config::SandboxConfig;
+pub use config::{SandboxConfig, ServerSettings};
 pub use faults::{
     ErrorFault, FaultAction, FaultCode, FaultPlan, FaultRule, Faults, ProcessingFault,
 };
@@ -195,17 +197,9 @@ impl Sandbox {
             stop_rx.clone(),
             SandboxUrls::new(addr),
         ));
-        let app = server::router(engine.clone())
-            .into_make_service_with_connect_info::<server::ConnHandle>();
-        let mut signal = stop_rx;
-        let serve = axum::serve(server::KillableListener(listener), app).with_graceful_shutdown(
-            async move {
-                let _ = signal.wait_for(|s| *s).await;
-            },
-        );
-        let task = tokio::spawn(async move {
-            let _ = serve.await;
-        });
+        let app = server::router(engine.clone());
+        let settings = engine.config.server.clone();
+        let task = tokio::spawn(conn::serve(listener, app, settings, stop_rx));
         let mut sandbox = Self {
             engine,
             addr,
@@ -293,7 +287,8 @@ impl Sandbox {
         self.engine.settle().await;
     }
 
-    /// Stops accepting, ends hangs, waits for the server to finish.
+    /// Stops accepting, ends hangs, lets requests in flight finish for
+    /// `server.shutdown_grace_ms`, then closes what is left and returns.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
