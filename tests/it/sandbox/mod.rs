@@ -10,6 +10,8 @@ mod graph_reads;
 mod instagram;
 mod oauth;
 mod robustness;
+mod strict_params;
 mod threads;
 mod tiktok;
+mod tiktok_upload;
 mod util;
