@@ -467,35 +467,3 @@ async fn inbox_uploads_are_delivered_to_the_inbox_not_published() {
     assert_eq!(tt.status(&id).await["status"], "SEND_TO_USER_INBOX");
     assert!(tt.sim.sb.ledger().is_empty());
 }
-
-#[tokio::test]
-async fn status_of_an_unknown_or_foreign_publish_id_uses_the_documented_codes() {
-    let tt = Tt::start().await;
-    let id = publish_id(&tt.pull_video(&tt.sim.url("reel.mp4"), "SELF_ONLY").await);
-    let unknown = tt
-        .call("status/fetch/", json!({ "publish_id": "v_pub_url~v2-1.0" }))
-        .await;
-    assert_eq!(
-        (unknown.status, unknown.tiktok_code().as_str()),
-        (400, "invalid_publish_id")
-    );
-    let other = tt.sim.account(Platform::Tiktok, "other");
-    let foreign = tt
-        .sim
-        .tiktok(
-            "/v2/post/publish/status/fetch/",
-            &other.access_token,
-            json!({ "publish_id": id }),
-        )
-        .await;
-    assert_eq!(
-        (foreign.status, foreign.tiktok_code().as_str()),
-        (400, "token_not_authorized_for_specified_publish_id")
-    );
-    let missing = tt.call("status/fetch/", json!({})).await;
-    assert_eq!(
-        (missing.status, missing.tiktok_code().as_str()),
-        (400, "invalid_params"),
-        "bad fields are invalid_params (plural, TikTok's v2 error page)"
-    );
-}
