@@ -193,21 +193,27 @@ pub(crate) async fn serve(
     let registry: Registry = Arc::default();
     let ids = AtomicU64::new(0);
     let mut tasks = JoinSet::new();
-    loop {
+    'accept: loop {
         while tasks.try_join_next().is_some() {}
-        if slots.available_permits() == 0 {
+        // At the limit, ask the idle connections to close, again every second while none
+        // frees a place (a busy one may have gone idle meanwhile).
+        let permit = loop {
+            if let Ok(p) = slots.clone().try_acquire_owned() {
+                break p;
+            }
             for open in lock(&registry).values() {
                 if open.busy.load(Ordering::SeqCst) == 0 {
                     open.evict.notify_one();
                 }
             }
-        }
-        let permit = tokio::select! {
-            permit = slots.clone().acquire_owned() => match permit {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            _ = stopped(&mut stop) => break,
+            tokio::select! {
+                permit = slots.clone().acquire_owned() => match permit {
+                    Ok(p) => break p,
+                    Err(_) => break 'accept,
+                },
+                _ = tokio::time::sleep(EVICTION_GRACE) => {}
+                _ = stopped(&mut stop) => break 'accept,
+            }
         };
         let tcp = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -215,10 +221,10 @@ pub(crate) async fn serve(
                 // Out of file descriptors and the like: wait a little rather than spin.
                 Err(_) => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
-                    continue;
+                    continue 'accept;
                 }
             },
-            _ = stopped(&mut stop) => break,
+            _ = stopped(&mut stop) => break 'accept,
         };
         let _ = tcp.set_nodelay(true);
         let id = ids.fetch_add(1, Ordering::Relaxed);
