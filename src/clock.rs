@@ -45,9 +45,9 @@ pub trait Clock: Send + Sync {
 pub enum MoveError {
     #[error("this clock follows real time and cannot be moved")]
     NotAdjustable,
-    #[error("time only moves forward: cannot move back by {0}")]
+    #[error("time only moves forward (asked to move back by {} s)", .0.num_seconds())]
     Backwards(chrono::Duration),
-    #[error("moving the clock by {0} would leave the representable time range")]
+    #[error("moving the clock by {} s would leave the representable time range", .0.num_seconds())]
     OutOfRange(chrono::Duration),
 }
 

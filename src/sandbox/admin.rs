@@ -153,8 +153,10 @@ struct ClockMove {
     set: Option<String>,
 }
 
+/// `{"now": RFC 3339 in UTC to the millisecond, "unix": seconds}`.
 fn clock_body(now: chrono::DateTime<chrono::Utc>) -> Response {
-    let shown = now.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    let ms = chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+    let shown = ms.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
     axum::Json(json!({ "now": shown, "unix": now.timestamp() })).into_response()
 }
 
@@ -182,6 +184,19 @@ async fn clock_post(State(engine): State<Arc<Engine>>, body: String) -> Response
             }
         },
         (None, Some(raw)) => match chrono::DateTime::parse_from_rfc3339(raw.trim()) {
+            Ok(to) if to < engine.now() => {
+                let message = format!(
+                    "the sandbox clock only moves forward: {raw} is before its current time {}",
+                    engine
+                        .now()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
+                return (
+                    StatusCode::CONFLICT,
+                    axum::Json(json!({ "error": message })),
+                )
+                    .into_response();
+            }
             Ok(to) => to.with_timezone(&chrono::Utc) - engine.now(),
             Err(_) => {
                 return bad_request(format!(
