@@ -26,8 +26,10 @@ use super::state::World;
 use super::tokens::{Secret, TokenKind, TokenRecord};
 use super::{facebook, instagram, oauth, threads};
 
-/// Bodies above this are refused (Graph bodies are small: media travel by URL).
-const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Bodies above this are refused before anything else is read: Graph bodies are parameters
+/// only (media travel by URL; the longest text, a Page post, is about 250 KB of UTF-8), and the
+/// token may be inside the body, so it cannot be checked first.
+const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GraphHost {

@@ -68,6 +68,24 @@ async fn an_endless_page_photo_is_refused_at_its_4_mib_limit() {
     assert!(sim.sb.ledger().is_empty());
 }
 
+#[tokio::test]
+async fn graph_bodies_over_1_mib_are_refused_unread() {
+    let sim = Sim::start().await;
+    let acct = sim.account(Platform::Instagram, "acme");
+    let url = format!("{}/v23.0/{}/media", sim.sb.urls().instagram_graph, acct.id);
+    let caption = "x".repeat(1024 * 1024);
+    let r = sim
+        .post(
+            &url,
+            &acct.access_token,
+            &[("image_url", &sim.url("square.jpg")), ("caption", &caption)],
+        )
+        .await;
+    assert_eq!(r.graph_error().0, 100);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("too large"), "{message}");
+}
+
 /// A sandbox with the server settings a test needs.
 async fn with_server(edit: impl FnOnce(&mut ServerSettings)) -> Sim {
     let mut config = SandboxConfig::default();
