@@ -232,6 +232,16 @@ where
         Envelope::TikTok,
         || async move {
             let (parts, body) = req.into_parts();
+            // The token travels in a header: check it before reading a byte of the body.
+            let token = header_token(&parts.headers);
+            {
+                let now = engine.now();
+                let world = engine.world();
+                world
+                    .tokens
+                    .check(token.as_ref(), &[TokenKind::TikTokAccess], now)
+                    .map_err(|p| p.tiktok())?;
+            }
             let bytes = to_bytes(body, 1024 * 1024)
                 .await
                 .map_err(|_| TikTokError::invalid_params("The request body is too large"))?;
@@ -251,14 +261,7 @@ where
                 let now = engine.now();
                 catch_up(&mut engine.world(), now);
             }
-            f(
-                &engine,
-                Call {
-                    token: header_token(&parts.headers),
-                    body,
-                },
-            )
-            .map_err(ApiError::from)
+            f(&engine, Call { token, body }).map_err(ApiError::from)
         },
     )
     .await

@@ -86,6 +86,22 @@ async fn graph_bodies_over_1_mib_are_refused_unread() {
     assert!(message.contains("too large"), "{message}");
 }
 
+#[tokio::test]
+async fn a_tiktok_call_with_a_bad_token_is_refused_before_its_body_is_read() {
+    let sim = Sim::start().await;
+    let mut tcp = connect(&sim).await;
+    let head = "POST /open.tiktokapis.com/v2/post/publish/video/init/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer act.forged\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{";
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(2), tcp.read(&mut answer))
+        .await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(answer.contains("access_token_invalid"), "{answer}");
+}
+
 /// A sandbox with the server settings a test needs.
 async fn with_server(edit: impl FnOnce(&mut ServerSettings)) -> Sim {
     let mut config = SandboxConfig::default();
