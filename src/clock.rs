@@ -3,7 +3,8 @@
 //! Everything that depends on "now" (schedules, the daemon loop, token age, the sandbox's
 //! container expiry and rolling quotas) asks a `Clock` instead of the system. Tests use
 //! [`ManualClock`] and advance it explicitly, so no test sleeps to wait for a schedule; demos
-//! use [`WarpClock`] to start at a chosen instant and run faster than real time.
+//! use [`WarpClock`] to start at a chosen instant and run faster than real time; the sandbox
+//! process uses [`OffsetClock`], the system time plus an offset that its admin endpoint moves.
 //!
 //! # Guarantees
 //! - `now()` never goes backwards for [`SystemClock`]-independent clocks ([`ManualClock`]
@@ -29,6 +30,33 @@ pub trait Clock: Send + Sync {
 
     /// Completes once [`Clock::now`] has reached `deadline` (at once if it already has).
     fn sleep_until(&self, deadline: DateTime<Utc>) -> Sleep<'_>;
+
+    /// Moves the clock forward by `by` and returns the new time, if this kind of clock can be
+    /// moved ([`ManualClock`], [`OffsetClock`]); other clocks answer
+    /// [`MoveError::NotAdjustable`]. Sleepers whose deadline has come wake up.
+    fn try_advance(&self, by: chrono::Duration) -> Result<DateTime<Utc>, MoveError> {
+        let _ = by;
+        Err(MoveError::NotAdjustable)
+    }
+}
+
+/// Why [`Clock::try_advance`] did not move a clock.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoveError {
+    #[error("this clock follows real time and cannot be moved")]
+    NotAdjustable,
+    #[error("time only moves forward (asked to move back by {} s)", .0.num_seconds())]
+    Backwards(chrono::Duration),
+    #[error("moving the clock by {} s would leave the representable time range", .0.num_seconds())]
+    OutOfRange(chrono::Duration),
+}
+
+/// Checks a move forward: not negative, and not past the end of time.
+fn forward(now: DateTime<Utc>, by: chrono::Duration) -> Result<DateTime<Utc>, MoveError> {
+    if by < chrono::Duration::zero() {
+        return Err(MoveError::Backwards(-by));
+    }
+    now.checked_add_signed(by).ok_or(MoveError::OutOfRange(by))
 }
 
 /// The real wall clock.
@@ -92,6 +120,92 @@ impl Clock for ManualClock {
             // `wait_for` checks the current value first, then every change.
             let _ = rx.wait_for(|now| *now >= deadline).await;
         })
+    }
+
+    fn try_advance(&self, by: chrono::Duration) -> Result<DateTime<Utc>, MoveError> {
+        let mut result = Err(MoveError::NotAdjustable);
+        self.now.send_modify(|now| {
+            result = forward(*now, by);
+            if let Ok(to) = result {
+                *now = to;
+            }
+        });
+        result
+    }
+}
+
+/// The system time plus an offset that only grows: real time for a long-running process (the
+/// `postcal sandbox` command) that tests in other processes can still move forward, to expire
+/// tokens or make a schedule due without waiting.
+#[derive(Debug, Clone)]
+pub struct OffsetClock {
+    offset: Arc<watch::Sender<chrono::Duration>>,
+}
+
+impl Default for OffsetClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl OffsetClock {
+    /// A clock that reads the system time until it is moved.
+    pub fn new() -> Self {
+        let (tx, _rx) = watch::channel(chrono::Duration::zero());
+        Self {
+            offset: Arc::new(tx),
+        }
+    }
+
+    /// How far ahead of the system time this clock runs.
+    pub fn offset(&self) -> chrono::Duration {
+        *self.offset.borrow()
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        let offset = self.offset();
+        Utc::now()
+            .checked_add_signed(offset)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    fn sleep_until(&self, deadline: DateTime<Utc>) -> Sleep<'_> {
+        let mut moved = self.offset.subscribe();
+        Box::pin(async move {
+            // Bounded steps as for `SystemClock`, and wake early when the offset moves.
+            loop {
+                let Ok(left) = (deadline - self.now()).to_std() else {
+                    return;
+                };
+                if left.is_zero() {
+                    return;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(left.min(Duration::from_secs(30))) => {}
+                    changed = moved.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    fn try_advance(&self, by: chrono::Duration) -> Result<DateTime<Utc>, MoveError> {
+        let mut result = Err(MoveError::NotAdjustable);
+        self.offset.send_modify(|offset| {
+            let now = Utc::now()
+                .checked_add_signed(*offset)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            result = forward(now, by).and_then(|to| {
+                *offset = offset.checked_add(&by).ok_or(MoveError::OutOfRange(by))?;
+                Ok(to)
+            });
+        });
+        result
     }
 }
 
@@ -185,6 +299,51 @@ mod tests {
         clock.set(t0() - chrono::Duration::hours(1));
         clock.advance(chrono::Duration::hours(-1));
         assert_eq!(clock.now(), t0());
+    }
+
+    #[test]
+    fn adjustable_clocks_move_forward_only_and_others_refuse() {
+        let manual = ManualClock::new(t0());
+        let hour = chrono::Duration::hours(1);
+        assert_eq!(manual.try_advance(hour), Ok(t0() + hour));
+        assert_eq!(manual.try_advance(-hour), Err(MoveError::Backwards(hour)));
+        assert_eq!(manual.now(), t0() + hour);
+        assert!(matches!(
+            manual.try_advance(chrono::Duration::MAX),
+            Err(MoveError::OutOfRange(_))
+        ));
+
+        let offset = OffsetClock::new();
+        let before = Utc::now();
+        let moved = offset.try_advance(chrono::Duration::hours(25)).unwrap();
+        assert!(moved >= before + chrono::Duration::hours(25));
+        assert!(offset.now() >= before + chrono::Duration::hours(25));
+        assert_eq!(offset.offset(), chrono::Duration::hours(25));
+        assert_eq!(offset.try_advance(-hour), Err(MoveError::Backwards(hour)));
+        assert_eq!(offset.offset(), chrono::Duration::hours(25));
+
+        assert_eq!(SystemClock.try_advance(hour), Err(MoveError::NotAdjustable));
+        assert_eq!(
+            WarpClock::new(t0(), 2.0).try_advance(hour),
+            Err(MoveError::NotAdjustable)
+        );
+    }
+
+    #[tokio::test]
+    async fn offset_clock_sleepers_wake_when_the_clock_is_moved_past_their_deadline() {
+        let clock = OffsetClock::new();
+        let deadline = Utc::now() + chrono::Duration::days(1);
+        let sleeper = {
+            let clock = clock.clone();
+            tokio::spawn(async move { clock.sleep_until(deadline).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(!sleeper.is_finished());
+        clock.try_advance(chrono::Duration::days(2)).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .unwrap()
+            .unwrap();
     }
 
     #[test]

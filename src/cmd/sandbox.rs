@@ -8,7 +8,7 @@ use std::sync::Arc;
 use miette::{IntoDiagnostic, WrapErr};
 
 use super::Exit;
-use crate::clock::SystemClock;
+use crate::clock::OffsetClock;
 use crate::sandbox::{FaultPlan, Sandbox, SandboxConfig};
 
 const LONG_ABOUT: &str = "\
@@ -34,7 +34,10 @@ insights, webhooks, moderation delays, Graph app-level call-rate limits, appsecr
 
 Admin endpoints (no real API uses /_sandbox/): GET /_sandbox/ledger (what was published), \
 GET /_sandbox/counters, GET|PUT|DELETE /_sandbox/faults, POST /_sandbox/accounts (create an \
-account and get its tokens). Tokens never appear in the log.";
+account and get its tokens), GET|POST /_sandbox/clock (read the sandbox time, or move it \
+forward with {\"advance\": \"25h\"} or {\"set\": \"2026-12-01T09:00:00Z\"} so tokens expire and \
+schedules come due without waiting; it starts at the system time). Tokens never appear in the \
+log.";
 
 #[derive(Debug, clap::Args)]
 #[command(about = "Run the local platform simulator (Instagram, Threads, Facebook, TikTok)", long_about = LONG_ABOUT)]
@@ -88,7 +91,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
 }
 
 async fn serve(config: SandboxConfig, listen: SocketAddr) -> miette::Result<()> {
-    let sandbox = Sandbox::start_with(config, Arc::new(SystemClock), listen)
+    let sandbox = Sandbox::start_with(config, Arc::new(OffsetClock::new()), listen)
         .await
         .into_diagnostic()?;
     let urls = sandbox.urls();

@@ -10,10 +10,14 @@
 //! | GET / PUT / DELETE | `/_sandbox/faults` | read, replace (YAML or JSON body), clear the fault plan |
 //! | POST | `/_sandbox/faults/rules` | add one rule |
 //! | POST | `/_sandbox/accounts` | create an account (`AccountSpec` as JSON); answers its tokens |
+//! | GET | `/_sandbox/clock` | the sandbox's current time: `{"now": RFC 3339, "unix": seconds}` |
+//! | POST | `/_sandbox/clock` | `{"advance": "25h"}` or `{"set": RFC 3339}`: moves it forward |
 //!
 //! # Guarantees
 //! - The ledger and counters never contain tokens; only `POST /_sandbox/accounts` answers
 //!   tokens, to the caller who asked for the account.
+//! - The clock only moves forward: a `set` in the past answers 409 and changes nothing; so
+//!   does a clock that follows real time only (a library user's `SystemClock`).
 
 use std::sync::Arc;
 
@@ -113,6 +117,105 @@ async fn accounts_post(State(engine): State<Arc<Engine>>, body: String) -> Respo
     }
 }
 
+/// A duration like `25h`, `90s`, `1d2h30m`, `2w`: whole numbers with units w, d, h, m, s.
+pub(crate) fn parse_duration(raw: &str) -> Option<chrono::Duration> {
+    let raw: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if raw.is_empty() {
+        return None;
+    }
+    let mut total = chrono::Duration::zero();
+    let mut digits = String::new();
+    for c in raw.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit: i64 = match c {
+            'w' => 7 * 86_400,
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        };
+        let n: i64 = std::mem::take(&mut digits).parse().ok()?;
+        let secs = n.checked_mul(unit)?;
+        total = total.checked_add(&chrono::Duration::try_seconds(secs)?)?;
+    }
+    // A trailing number without a unit is refused: "5" could mean anything.
+    digits.is_empty().then_some(total)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockMove {
+    advance: Option<String>,
+    set: Option<String>,
+}
+
+/// `{"now": RFC 3339 in UTC to the millisecond, "unix": seconds}`.
+fn clock_body(now: chrono::DateTime<chrono::Utc>) -> Response {
+    let ms = chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+    let shown = ms.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    axum::Json(json!({ "now": shown, "unix": now.timestamp() })).into_response()
+}
+
+async fn clock_get(State(engine): State<Arc<Engine>>) -> Response {
+    clock_body(engine.now())
+}
+
+/// `POST /_sandbox/clock`: `{"advance": "25h"}` or `{"set": "2026-12-01T00:00:00Z"}`.
+async fn clock_post(State(engine): State<Arc<Engine>>, body: String) -> Response {
+    let request = match parse::<ClockMove>(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return bad_request(format!(
+                "expected {{\"advance\": \"25h\"}} or {{\"set\": RFC 3339}}: {e}"
+            ));
+        }
+    };
+    let by = match (request.advance.as_deref(), request.set.as_deref()) {
+        (Some(raw), None) => match parse_duration(raw) {
+            Some(by) => by,
+            None => {
+                return bad_request(format!(
+                    "advance must be a duration like 25h, 90m, 30s or 1d2h, got {raw:?}"
+                ));
+            }
+        },
+        (None, Some(raw)) => match chrono::DateTime::parse_from_rfc3339(raw.trim()) {
+            Ok(to) if to < engine.now() => {
+                let message = format!(
+                    "the sandbox clock only moves forward: {raw} is before its current time {}",
+                    engine
+                        .now()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
+                return (
+                    StatusCode::CONFLICT,
+                    axum::Json(json!({ "error": message })),
+                )
+                    .into_response();
+            }
+            Ok(to) => to.with_timezone(&chrono::Utc) - engine.now(),
+            Err(_) => {
+                return bad_request(format!(
+                    "set must be an RFC 3339 time like 2026-12-01T09:00:00Z, got {raw:?}"
+                ));
+            }
+        },
+        _ => return bad_request("give exactly one of advance or set".to_owned()),
+    };
+    match engine.clock.try_advance(by) {
+        Ok(now) => clock_body(now),
+        Err(e) => (
+            StatusCode::CONFLICT,
+            axum::Json(json!({ "error": e.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
 async fn index(State(engine): State<Arc<Engine>>) -> Response {
     axum::Json(json!({ "urls": engine.urls, "endpoints": super::faults::ENDPOINTS }))
         .into_response()
@@ -135,4 +238,33 @@ pub(crate) fn routes() -> Router<Arc<Engine>> {
         )
         .route("/_sandbox/faults/rules", post(faults_add))
         .route("/_sandbox/accounts", post(accounts_post))
+        .route("/_sandbox/clock", get(clock_get).post(clock_post))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units_and_refuse_the_rest() {
+        let h = chrono::Duration::hours;
+        for (raw, want) in [
+            ("25h", Some(h(25))),
+            (
+                "1d2h30m15s",
+                Some(h(26) + chrono::Duration::seconds(30 * 60 + 15)),
+            ),
+            ("2w", Some(h(14 * 24))),
+            ("1d 1h", Some(h(25))),
+            ("0s", Some(chrono::Duration::zero())),
+            ("", None),
+            ("5", None),
+            ("-1h", None),
+            ("1.5h", None),
+            ("1y", None),
+            ("99999999999999999999d", None),
+        ] {
+            assert_eq!(parse_duration(raw), want, "{raw:?}");
+        }
+    }
 }

@@ -30,6 +30,8 @@ pub struct SandboxConfig {
     pub tokens: TokenLifetimes,
     pub apps: Apps,
     pub download: DownloadSettings,
+    /// How the HTTP server treats slow and idle clients.
+    pub server: ServerSettings,
     /// Accounts created at start-up (their tokens come back from `Sandbox::accounts`).
     pub accounts: Vec<AccountSpec>,
     /// Faults active from the start.
@@ -47,13 +49,17 @@ impl Default for SandboxConfig {
             tokens: TokenLifetimes::default(),
             apps: Apps::default(),
             download: DownloadSettings::default(),
+            server: ServerSettings::default(),
             accounts: Vec::new(),
             faults: FaultPlan::default(),
         }
     }
 }
 
-/// Why a configuration file was refused.
+/// The largest configuration or fault-plan file read: both are short YAML documents.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Why a configuration or fault-plan file was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
@@ -61,8 +67,86 @@ pub enum ConfigError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{path} is not a regular file ({kind}); give the path of a YAML file (a FIFO or device would never end)"
+    )]
+    NotAFile { path: String, kind: &'static str },
+    #[error(
+        "{path} is larger than {limit} bytes; a sandbox configuration or fault plan is a short YAML file"
+    )]
+    TooLarge { path: String, limit: u64 },
     #[error("{path} is not a valid sandbox configuration: {message}")]
     Parse { path: String, message: String },
+    #[error("{path} is not a valid fault plan: {message}")]
+    FaultPlan { path: String, message: String },
+}
+
+/// What a path that is not a regular file is, for the message.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    "not a file"
+}
+
+/// Reads a small regular file as text. A FIFO, device or directory is refused before it is
+/// opened (opening a FIFO blocks until a writer comes, `/dev/zero` never ends), and at most
+/// [`MAX_FILE_BYTES`] are read whatever the file claims.
+pub(crate) fn read_small_file(path: &std::path::Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let shown = path.display().to_string();
+    let read_err = |source| ConfigError::Read {
+        path: shown.clone(),
+        source,
+    };
+    let not_a_file = |meta: &std::fs::Metadata| ConfigError::NotAFile {
+        path: shown.clone(),
+        kind: kind_of(meta),
+    };
+    let too_large = || ConfigError::TooLarge {
+        path: shown.clone(),
+        limit: MAX_FILE_BYTES,
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(not_a_file(&meta));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    // The path may have been replaced between the two looks: check what was opened.
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(not_a_file(&meta));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        read_err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not UTF-8 text",
+        ))
+    })
 }
 
 impl SandboxConfig {
@@ -74,14 +158,11 @@ impl SandboxConfig {
         })
     }
 
-    /// Reads and parses a YAML configuration file.
+    /// Reads and parses a YAML configuration file (a regular file of at most
+    /// [`MAX_FILE_BYTES`]).
     pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: shown.clone(),
-            source,
-        })?;
-        Self::from_yaml(&text, &shown)
+        let text = read_small_file(path)?;
+        Self::from_yaml(&text, &path.display().to_string())
     }
 }
 
@@ -275,6 +356,35 @@ impl Default for DownloadSettings {
     }
 }
 
+/// Timeouts and limits of the listener, so a half-sent request or a crowd of idle
+/// connections can neither block shutdown nor starve other clients.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// A request's head (request line and headers) must arrive within this long, counted from
+    /// when the server starts waiting for it; an idle keep-alive connection is closed after it.
+    pub header_timeout_ms: u64,
+    /// A request body that sends nothing for this long is cut off (the request fails).
+    pub body_idle_timeout_ms: u64,
+    /// Connections open at once. At the limit, idle ones are closed to make room; when none
+    /// is idle, new connections wait.
+    pub max_connections: u32,
+    /// On shutdown, requests in flight get this long to finish before their connections are
+    /// closed.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            header_timeout_ms: 30_000,
+            body_idle_timeout_ms: 30_000,
+            max_connections: 512,
+            shutdown_grace_ms: 3_000,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +414,37 @@ mod tests {
         let err =
             SandboxConfig::from_yaml("instagram:\n  post_per_24h: 3\n", "sb.yaml").unwrap_err();
         assert!(err.to_string().contains("sb.yaml"), "{err}");
+    }
+
+    #[test]
+    fn only_small_regular_files_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = SandboxConfig::from_file(dir.path()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::NotAFile {
+                    kind: "a directory",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        #[cfg(unix)]
+        {
+            let err = SandboxConfig::from_file(std::path::Path::new("/dev/zero")).unwrap_err();
+            assert!(
+                err.to_string().contains("not a regular file (a device)"),
+                "{err}"
+            );
+        }
+        let big = dir.path().join("big.yaml");
+        std::fs::write(&big, vec![b'#'; MAX_FILE_BYTES as usize + 1]).unwrap();
+        let err = SandboxConfig::from_file(&big).unwrap_err();
+        assert!(matches!(err, ConfigError::TooLarge { .. }), "{err}");
+        let ok = dir.path().join("ok.yaml");
+        std::fs::write(&ok, "seed: 3\n").unwrap();
+        assert_eq!(SandboxConfig::from_file(&ok).unwrap().seed, 3);
     }
 
     #[test]

@@ -139,6 +139,21 @@ impl Container {
         }
     }
 
+    /// `media_url` and `thumbnail_url` of what this container publishes: the URL of its own
+    /// media, and a video's `cover_url` (platform-rules §1.2).
+    pub fn urls(&self) -> (Option<String>, Option<String>) {
+        let own = match &self.check {
+            Check::Done(Ok(m)) => m.first().and_then(|m| m.url.clone()),
+            _ => None,
+        };
+        let cover = self
+            .options
+            .get("cover_url")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        (own, cover.filter(|_| self.is_video))
+    }
+
     /// The media received for this container and its children, in order.
     pub fn media(&self, all: &BTreeMap<String, Container>) -> Vec<LedgerMedia> {
         let own = match &self.check {
@@ -181,6 +196,10 @@ pub(crate) struct PublishedMedia {
     pub children: Vec<String>,
     pub shortcode: String,
     pub published_at: DateTime<Utc>,
+    /// `media_url`: the URL the media were fetched from (`None` for text and carousels).
+    pub media_url: Option<String>,
+    /// `thumbnail_url` of a video: its cover if one was given.
+    pub thumbnail_url: Option<String>,
 }
 
 #[cfg(test)]

@@ -98,6 +98,25 @@ impl Engine {
             .clone()
     }
 
+    /// Whether `value` is a secret the sandbox knows: an issued token, an authorization code,
+    /// a TikTok upload token or an app secret (so the request log can mask it under any name).
+    pub fn is_secret(&self, value: &str) -> bool {
+        if value.is_empty() {
+            return false;
+        }
+        let apps = &self.config.apps;
+        if [&apps.facebook, &apps.instagram, &apps.threads, &apps.tiktok]
+            .iter()
+            .any(|app| app.client_secret == value)
+        {
+            return true;
+        }
+        let world = self.world();
+        world.tokens.get(value).is_some()
+            || world.oauth.codes.contains_key(value)
+            || world.tiktok.has_upload_token(value)
+    }
+
     /// A Graph `fbtrace_id`-looking string.
     pub fn trace_id(&self) -> String {
         self.trace_rng
@@ -192,7 +211,7 @@ impl Engine {
         for (url, want) in jobs {
             let file = self
                 .fetcher
-                .get(url, follow)
+                .get(url, follow, want.max_bytes())
                 .await
                 .map_err(|e| want.download_failed(&e))?;
             want.judge(&file)?;

@@ -194,9 +194,29 @@ impl TikTokError {
         }
     }
 
-    /// platform-rules §2.5 "invalid_param" (400).
-    pub fn invalid_param(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_param", message)
+    /// platform-rules §2.5 "invalid_params" (400): one or more fields are invalid. TikTok's v2
+    /// error page and real responses spell it in the plural; an older copy of the Direct Post
+    /// table reads `invalid_param`. The sandbox answers the plural; clients should accept both.
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_params", message)
+    }
+
+    /// `status/fetch` for a `publish_id` that does not exist (TT-STATUS, HTTP 400).
+    pub fn invalid_publish_id() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_publish_id",
+            "The publish_id does not exist.",
+        )
+    }
+
+    /// `status/fetch` for another creator's `publish_id` (TT-STATUS, HTTP 400).
+    pub fn foreign_publish_id() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "token_not_authorized_for_specified_publish_id",
+            "The access token is not authorized for the specified publish_id.",
+        )
     }
 
     /// platform-rules §2.5 "access_token_invalid" (401).
@@ -241,6 +261,8 @@ impl TikTokError {
         match code {
             "invalid_param"
             | "invalid_params"
+            | "invalid_publish_id"
+            | "token_not_authorized_for_specified_publish_id"
             | "invalid_file_upload"
             | "scope_permission_missed" => StatusCode::BAD_REQUEST,
             "access_token_invalid" | "scope_not_authorized" => StatusCode::UNAUTHORIZED,
@@ -386,6 +408,8 @@ mod tests {
     fn tiktok_status_follows_the_documented_table() {
         for (code, status) in [
             ("invalid_param", 400),
+            ("invalid_params", 400),
+            ("invalid_publish_id", 400),
             ("access_token_invalid", 401),
             ("scope_not_authorized", 401),
             ("rate_limit_exceeded", 429),

@@ -109,16 +109,12 @@ pub struct FaultRule {
 }
 
 impl FaultPlan {
-    /// Reads a plan from a YAML (or JSON) file.
+    /// Reads a plan from a YAML (or JSON) file: a regular file of at most
+    /// [`super::config::MAX_FILE_BYTES`].
     pub fn from_file(path: &std::path::Path) -> Result<Self, super::config::ConfigError> {
-        let shown = path.display().to_string();
-        let text =
-            std::fs::read_to_string(path).map_err(|source| super::config::ConfigError::Read {
-                path: shown.clone(),
-                source,
-            })?;
-        serde_saphyr::from_str(&text).map_err(|e| super::config::ConfigError::Parse {
-            path: shown,
+        let text = super::config::read_small_file(path)?;
+        serde_saphyr::from_str(&text).map_err(|e| super::config::ConfigError::FaultPlan {
+            path: path.display().to_string(),
             message: e.to_string(),
         })
     }

@@ -6,8 +6,7 @@
 //! # Guarantees
 //! - Every answer, including unknown paths and malformed bodies, is a Graph envelope
 //!   (platform-rules §1.6; errors §1.5).
-//! - `fields=` selects response fields as Graph does: `id` always, unknown fields refused with
-//!   code 100, nested modifiers (`children{id}`) tolerated.
+//! - `fields=` selects response fields as Graph does ([`super::fields`]).
 
 use std::sync::Arc;
 
@@ -17,7 +16,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::engine::Engine;
 use super::errors::{ApiError, Envelope, GraphError};
@@ -27,8 +26,10 @@ use super::state::World;
 use super::tokens::{Secret, TokenKind, TokenRecord};
 use super::{facebook, instagram, oauth, threads};
 
-/// Bodies above this are refused (Graph bodies are small: media travel by URL).
-const MAX_BODY: usize = 16 * 1024 * 1024;
+/// Bodies above this are refused before anything else is read: Graph bodies are parameters
+/// only (media travel by URL; the longest text, a Page post, is about 250 KB of UTF-8), and the
+/// token may be inside the body, so it cannot be checked first.
+const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GraphHost {
@@ -329,109 +330,6 @@ fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value, GraphError
     }
 }
 
-/// Top-level names of a `fields` value, ignoring nested selections and modifiers
-/// (`id,children{id,media_type},comments.limit(5)` → `id`, `children`, `comments`).
-pub(crate) fn field_names(raw: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let (mut depth, mut current) = (0usize, String::new());
-    for ch in raw.chars() {
-        match ch {
-            '{' | '(' => depth += 1,
-            '}' | ')' => depth = depth.saturating_sub(1),
-            ',' if depth == 0 => names.push(std::mem::take(&mut current)),
-            _ if depth == 0 => current.push(ch),
-            _ => {}
-        }
-    }
-    names.push(current);
-    names
-        .into_iter()
-        .map(|n| n.split('.').next().unwrap_or("").trim().to_owned())
-        .filter(|n| !n.is_empty())
-        .collect()
-}
-
-/// Graph's field selection over a node's full set of fields.
-pub(crate) fn select(
-    node_type: &str,
-    all: Map<String, Value>,
-    params: &Params,
-    default: &[&str],
-) -> Result<Value, GraphError> {
-    let wanted: Vec<String> = match params.text("fields") {
-        Some(raw) => field_names(
-            raw.trim_start_matches('[')
-                .trim_end_matches(']')
-                .replace('"', "")
-                .as_str(),
-        ),
-        None => default.iter().map(|s| (*s).to_owned()).collect(),
-    };
-    let mut out = Map::new();
-    for f in &wanted {
-        match all.get(f.as_str()) {
-            Some(Value::Null) => {}
-            Some(v) => {
-                out.insert(f.clone(), v.clone());
-            }
-            None => {
-                return Err(GraphError::invalid_param(format!(
-                    "Tried accessing nonexisting field ({f}) on node type ({node_type})"
-                )));
-            }
-        }
-    }
-    if let Some(id) = all.get("id") {
-        out.insert("id".into(), id.clone());
-    }
-    Ok(Value::Object(out))
-}
-
-/// A Graph list: `{data, paging}`, `limit` items from the `after` cursor, newest first as
-/// given, with `paging.next` when more remain (Graph's cursor paging).
-pub(crate) fn paged(
-    engine: &Engine,
-    call: &GraphCall,
-    items: Vec<Value>,
-) -> Result<Value, GraphError> {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let limit = call.params.int("limit")?.unwrap_or(25).clamp(1, 100) as usize;
-    let start = match call.params.text("after") {
-        None => 0,
-        Some(c) => b64
-            .decode(c)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| s.parse::<usize>().ok())
-            .ok_or_else(|| GraphError::invalid_param("Param after is not a valid cursor"))?,
-    };
-    let total = items.len();
-    let data: Vec<Value> = items.into_iter().skip(start).take(limit).collect();
-    let cursor = |n: usize| b64.encode(n.to_string());
-    let mut paging = serde_json::json!({ "cursors": { "before": cursor(start), "after": cursor(start + data.len()) } });
-    if start + data.len() < total {
-        let (path, query) = &call.path_and_query;
-        let mut pairs: Vec<(String, String)> = query
-            .as_deref()
-            .map(super::request::parse_urlencoded)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(k, _)| k != "after")
-            .collect();
-        pairs.push(("after".into(), cursor(start + data.len())));
-        let mut q = form_urlencoded::Serializer::new(String::new());
-        q.extend_pairs(pairs);
-        paging["next"] = Value::String(format!("{}{path}?{}", engine.urls.root, q.finish()));
-    }
-    Ok(serde_json::json!({ "data": data, "paging": paging }))
-}
-
-/// Graph timestamps: `2026-11-22T09:00:00+0000` (platform-rules §1.6 `timestamp`).
-pub(crate) fn graph_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
-}
-
 async fn instagram_host(
     State(e): State<Arc<Engine>>,
     ConnectInfo(c): ConnectInfo<ConnHandle>,
@@ -482,31 +380,5 @@ mod tests {
         ] {
             assert_eq!(is_version(seg), is, "{seg}");
         }
-    }
-
-    #[test]
-    fn field_names_ignore_nested_selections() {
-        assert_eq!(
-            field_names("id,children{id,media_type},comments.limit(5){text}, caption"),
-            ["id", "children", "comments", "caption"]
-        );
-        assert_eq!(field_names(""), Vec::<String>::new());
-    }
-
-    #[test]
-    fn select_keeps_id_and_refuses_unknown_fields() {
-        let mut all = Map::new();
-        all.insert("id".into(), "1".into());
-        all.insert("status_code".into(), "FINISHED".into());
-        let p = Params::from_pairs(vec![("fields".into(), "status_code".into())]);
-        assert_eq!(
-            select("IGContainer", all.clone(), &p, &["id"]).unwrap(),
-            serde_json::json!({"id":"1","status_code":"FINISHED"})
-        );
-        let p = Params::from_pairs(vec![("fields".into(), "nope".into())]);
-        assert_eq!(
-            select("IGContainer", all, &p, &["id"]).unwrap_err().code,
-            100
-        );
     }
 }

@@ -86,14 +86,49 @@ impl Want {
         }
     }
 
-    /// The platform's answer to a download that failed.
-    pub fn download_failed(self, err: &FetchError) -> Rejection {
+    /// The most bytes worth downloading for this kind of file: the platform's own size limit
+    /// (platform-rules §1.3, §2.4, §3, §4). A longer body is cut off there and judged too large,
+    /// so an endless URL costs at most this much memory.
+    pub fn max_bytes(self) -> u64 {
         match self {
-            Self::IgFeedImage | Self::IgStoryImage | Self::IgCover
-                if *err == FetchError::TooLarge =>
-            {
+            // §1.3 "Feed/carousel image", "Story image", §1.2 `cover_url`; §4 "Image".
+            Self::IgFeedImage | Self::IgStoryImage | Self::IgCover | Self::ThreadsImage => 8 * MIB,
+            Self::IgReel { .. } => VideoLimits::REEL.max_bytes,
+            Self::IgStoryVideo => VideoLimits::STORY.max_bytes,
+            Self::IgCarouselVideo => VideoLimits::CAROUSEL.max_bytes,
+            Self::ThreadsVideo => 1024 * MIB,
+            Self::TikTokVideo { .. } => 4096 * MIB,
+            Self::TikTokPhoto => 20 * MIB,
+            Self::FbPhoto => 4 * MIB,
+            // No documented limit: the sandbox's `download.max_bytes` alone applies.
+            Self::FbVideo => u64::MAX,
+        }
+    }
+
+    /// The platform's answer to a file over [`Want::max_bytes`]: what [`Want::judge`] says
+    /// about an oversized file of this kind.
+    fn too_large(self) -> Rejection {
+        match self {
+            Self::IgFeedImage | Self::IgStoryImage | Self::IgCover => {
                 graph(36000, 2207004, "The image is too large (8 MB maximum)")
             }
+            Self::IgReel { .. } | Self::IgStoryVideo | Self::IgCarouselVideo => {
+                graph(352, 2207026, "The video is too large")
+            }
+            Self::ThreadsImage => threads("UNKNOWN"),
+            Self::ThreadsVideo => threads("FAILED_PROCESSING_VIDEO"),
+            Self::TikTokVideo { .. } | Self::TikTokPhoto => tiktok("file_format_check_failed"),
+            Self::FbPhoto => graph(100, 0, "(#100) Photos must be smaller than 4 MB"),
+            Self::FbVideo => graph(389, 0, "(#389) Unable to fetch video file from URL."),
+        }
+    }
+
+    /// The platform's answer to a download that failed.
+    pub fn download_failed(self, err: &FetchError) -> Rejection {
+        if *err == FetchError::TooLarge {
+            return self.too_large();
+        }
+        match self {
             Self::IgFeedImage
             | Self::IgStoryImage
             | Self::IgCover
@@ -103,7 +138,6 @@ impl Want {
                 match err {
                     // platform-rules §1.5 2207003 "media download timed out".
                     FetchError::TimedOut => graph(-2, 2207003, "The media download timed out"),
-                    FetchError::TooLarge => graph(352, 2207026, "The video is too large"),
                     // platform-rules §1.5 2207052 "media could not be fetched from URI".
                     _ => graph(9004, 2207052, "The media could not be fetched from the URI"),
                 }

@@ -4,7 +4,8 @@
 //! # Guarantees
 //! - Downloads bypass any HTTP proxy from the environment, so a URL on 127.0.0.1 is fetched
 //!   from 127.0.0.1.
-//! - A body larger than `download.max_bytes` is cut off, never buffered whole.
+//! - A body larger than the smaller of the caller's limit (what the platform accepts for this
+//!   kind of file) and `download.max_bytes` is cut off there, never buffered whole.
 //! - TikTok-style fetches follow no redirects (platform-rules §2.4 "3xx invalid"); Meta-style
 //!   fetches follow up to 5.
 //!
@@ -109,8 +110,15 @@ impl Fetcher {
         })
     }
 
-    /// GETs `url` and probes what came back.
-    pub async fn get(&self, url: &str, follow_redirects: bool) -> Result<Fetched, FetchError> {
+    /// GETs `url` and probes what came back; a body over `limit` bytes (or the configured
+    /// cap, if smaller) is [`FetchError::TooLarge`].
+    pub async fn get(
+        &self,
+        url: &str,
+        follow_redirects: bool,
+        limit: u64,
+    ) -> Result<Fetched, FetchError> {
+        let limit = limit.min(self.max_bytes);
         let client = if follow_redirects {
             &self.follow
         } else {
@@ -124,12 +132,12 @@ impl Fetcher {
         if !status.is_success() {
             return Err(FetchError::Status(status.as_u16()));
         }
-        if resp.content_length().is_some_and(|n| n > self.max_bytes) {
+        if resp.content_length().is_some_and(|n| n > limit) {
             return Err(FetchError::TooLarge);
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
-            if bytes.len() as u64 + chunk.len() as u64 > self.max_bytes {
+            if bytes.len() as u64 + chunk.len() as u64 > limit {
                 return Err(FetchError::TooLarge);
             }
             bytes.extend_from_slice(&chunk);

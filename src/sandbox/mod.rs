@@ -22,14 +22,15 @@
 //!
 //! # Guarantees
 //! - Listens on loopback only when started with [`Sandbox::start`]; stops when the handle is
-//!   dropped or [`Sandbox::shutdown`] is awaited.
+//!   dropped or [`Sandbox::shutdown`] is awaited, within `server.shutdown_grace_ms` whatever
+//!   clients are doing (see [`ServerSettings`] for its timeouts and connection limit).
 //! - Tokens and app secrets never appear in its log, its errors or its ledger.
 //! - Every endpoint answers malformed input with the platform's error envelope, never a panic.
 //!
 //! # Assumptions
 //! - Time is the injected [`Clock`](crate::clock::Clock): tests advance a `ManualClock` to
 //!   expire containers and tokens or free quotas; downloads use real time and are awaited with
-//!   [`Sandbox::settle`].
+//!   [`Sandbox::settle`]. Tests in other processes move the clock with `POST /_sandbox/clock`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,9 +46,11 @@ pub mod ledger;
 pub mod tokens;
 
 mod admin;
+mod conn;
 mod container;
 mod engine;
 mod facebook;
+mod fields;
 mod graph;
 mod instagram;
 mod judge;
@@ -63,14 +66,14 @@ mod threads;
 mod tiktok;
 
 pub use accounts::{AccountSpec, CreatorSettings, SeededAccount};
-pub use config::SandboxConfig;
+pub use config::{SandboxConfig, ServerSettings};
 pub use faults::{
     ErrorFault, FaultAction, FaultCode, FaultPlan, FaultRule, Faults, ProcessingFault,
 };
 pub use ledger::{LedgerEntry, LedgerMedia};
 pub use tokens::Secret;
 
-use crate::clock::{SharedClock, SystemClock};
+use crate::clock::{MoveError, OffsetClock, SharedClock};
 use engine::Engine;
 
 /// The base URL of every simulated host. Append the real path to each.
@@ -156,11 +159,12 @@ impl std::fmt::Debug for Sandbox {
 }
 
 impl Sandbox {
-    /// Starts on 127.0.0.1 with an ephemeral port and the system clock.
+    /// Starts on 127.0.0.1 with an ephemeral port and the system clock (an [`OffsetClock`],
+    /// so [`Sandbox::advance_clock`] and `POST /_sandbox/clock` can move it forward).
     pub async fn start(config: SandboxConfig) -> Result<Self, SandboxError> {
         Self::start_with(
             config,
-            Arc::new(SystemClock),
+            Arc::new(OffsetClock::new()),
             SocketAddr::from(([127, 0, 0, 1], 0)),
         )
         .await
@@ -193,17 +197,9 @@ impl Sandbox {
             stop_rx.clone(),
             SandboxUrls::new(addr),
         ));
-        let app = server::router(engine.clone())
-            .into_make_service_with_connect_info::<server::ConnHandle>();
-        let mut signal = stop_rx;
-        let serve = axum::serve(server::KillableListener(listener), app).with_graceful_shutdown(
-            async move {
-                let _ = signal.wait_for(|s| *s).await;
-            },
-        );
-        let task = tokio::spawn(async move {
-            let _ = serve.await;
-        });
+        let app = server::router(engine.clone());
+        let settings = engine.config.server.clone();
+        let task = tokio::spawn(conn::serve(listener, app, settings, stop_rx));
         let mut sandbox = Self {
             engine,
             addr,
@@ -267,12 +263,32 @@ impl Sandbox {
         self.engine.clock.clone()
     }
 
+    /// Moves the sandbox clock forward by `by` and returns the new time, as
+    /// `POST /_sandbox/clock {"advance": ...}` does. Works when the injected clock can be moved
+    /// (a `ManualClock`, an `OffsetClock`); time never goes backwards.
+    pub fn advance_clock(
+        &self,
+        by: chrono::Duration,
+    ) -> Result<chrono::DateTime<chrono::Utc>, MoveError> {
+        self.engine.clock.try_advance(by)
+    }
+
+    /// Moves the sandbox clock forward to `to` (never back), as `POST /_sandbox/clock
+    /// {"set": ...}` does.
+    pub fn set_clock(
+        &self,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<chrono::DateTime<chrono::Utc>, MoveError> {
+        self.engine.clock.try_advance(to - self.engine.now())
+    }
+
     /// Waits until every media download started so far has finished and been judged.
     pub async fn settle(&self) {
         self.engine.settle().await;
     }
 
-    /// Stops accepting, ends hangs, waits for the server to finish.
+    /// Stops accepting, ends hangs, lets requests in flight finish for
+    /// `server.shutdown_grace_ms`, then closes what is left and returns.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {

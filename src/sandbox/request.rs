@@ -266,15 +266,26 @@ fn multipart_pairs(content_type: &str, body: &[u8]) -> Result<Vec<(String, Strin
     Ok(pairs)
 }
 
-/// The path with secret query values replaced by `***`, for the request log.
-pub fn redacted_path_and_query(path: &str, query: Option<&str>) -> String {
+/// The path and query for the request log: the values of [`SECRET_PARAMS`], and any query
+/// value or path segment `is_secret` recognises (a token under another name, or in the
+/// path), replaced by `***`.
+pub fn redacted_path_and_query(
+    path: &str,
+    query: Option<&str>,
+    is_secret: impl Fn(&str) -> bool,
+) -> String {
+    let path = path
+        .split('/')
+        .map(|seg| if is_secret(seg) { "***" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/");
     let Some(query) = query.filter(|q| !q.is_empty()) else {
-        return path.to_owned();
+        return path;
     };
     let shown: Vec<String> = parse_urlencoded(query)
         .into_iter()
         .map(|(k, v)| {
-            let v = if SECRET_PARAMS.contains(&k.as_str()) {
+            let v = if SECRET_PARAMS.contains(&k.as_str()) || is_secret(&v) {
                 "***".to_owned()
             } else {
                 v
@@ -374,11 +385,26 @@ mod tests {
         let shown = redacted_path_and_query(
             "/x",
             Some("access_token=SECRET&fields=id&client_secret=S2&code=C"),
+            |_| false,
         );
         assert!(
             !shown.contains("SECRET") && !shown.contains("S2") && !shown.contains("=C"),
             "{shown}"
         );
         assert!(shown.contains("fields=id"));
+    }
+
+    #[test]
+    fn known_secret_values_are_redacted_under_any_name_and_in_the_path() {
+        let known = |v: &str| v == "IGAAStoken";
+        let shown = redacted_path_and_query(
+            "/graph.instagram.com/v23.0/IGAAStoken/media",
+            Some("input_token=IGAAStoken&fields=id&note=IGAAStokenX"),
+            known,
+        );
+        assert_eq!(
+            shown,
+            "/graph.instagram.com/v23.0/***/media?input_token=***&fields=id&note=IGAAStokenX"
+        );
     }
 }

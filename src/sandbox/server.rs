@@ -1,139 +1,29 @@
-//! The HTTP side: one loopback listener, one router with a path prefix per real host, a log line
-//! per request, and the fault gate every endpoint passes through.
+//! The HTTP side: one router with a path prefix per real host, a log line per request, and the
+//! fault gate every endpoint passes through (connections and their limits: [`super::conn`]).
 //!
 //! # Guarantees
-//! - The request log shows method, path (secret query values as `***`), status and latency;
-//!   never a token, a code or a secret.
+//! - The request log shows method, path, status and latency; the values of secret
+//!   parameters, and any query value or path segment equal to a token, code, upload token or
+//!   app secret the sandbox knows, show as `***`.
 //! - "Apply then drop": the endpoint runs in full, then its connection is aborted before a
 //!   single byte of the answer is written, so the client sees a closed connection.
-//! - Shutdown stops accepting, lets in-flight requests finish, and ends injected hangs by
-//!   dropping their connections.
+//! - Shutdown ends injected hangs by dropping their connections.
 
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::connect_info::Connected;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::serve::IncomingStream;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
 
 use super::engine::Engine;
 use super::errors::{ApiError, Envelope};
 use super::faults::FaultAction;
 use super::request::redacted_path_and_query;
 
-/// One accepted connection, as handlers see it: a switch that aborts it.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnHandle {
-    kill: Arc<AtomicBool>,
-}
-
-impl ConnHandle {
-    /// Makes every further read and write on the connection fail, so hyper drops it.
-    pub fn kill(&self) {
-        self.kill.store(true, Ordering::SeqCst);
-    }
-}
-
-impl Connected<IncomingStream<'_, KillableListener>> for ConnHandle {
-    fn connect_info(stream: IncomingStream<'_, KillableListener>) -> Self {
-        stream.remote_addr().clone()
-    }
-}
-
-/// A TCP stream that starts failing once its [`ConnHandle`] is killed.
-pub(crate) struct KillableStream {
-    inner: TcpStream,
-    kill: Arc<AtomicBool>,
-}
-
-fn aborted() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::ConnectionAborted,
-        "connection dropped by an injected fault",
-    )
-}
-
-impl AsyncRead for KillableStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.kill.load(Ordering::SeqCst) {
-            return Poll::Ready(Err(aborted()));
-        }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for KillableStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        if self.kill.load(Ordering::SeqCst) {
-            return Poll::Ready(Err(aborted()));
-        }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.kill.load(Ordering::SeqCst) {
-            return Poll::Ready(Err(aborted()));
-        }
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-/// A TCP listener whose connections can be aborted from a handler.
-pub(crate) struct KillableListener(pub TcpListener);
-
-impl axum::serve::Listener for KillableListener {
-    type Io = KillableStream;
-    type Addr = ConnHandle;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            match self.0.accept().await {
-                Ok((stream, _remote)) => {
-                    let _ = stream.set_nodelay(true);
-                    let kill = Arc::new(AtomicBool::new(false));
-                    return (
-                        KillableStream {
-                            inner: stream,
-                            kill: kill.clone(),
-                        },
-                        ConnHandle { kill },
-                    );
-                }
-                // Out of file descriptors and the like: wait a little rather than spin.
-                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()?;
-        Ok(ConnHandle {
-            kill: Arc::new(AtomicBool::new(false)),
-        })
-    }
-}
+pub(crate) use super::conn::ConnHandle;
 
 /// Marks a response whose connection was dropped, for the request log.
 #[derive(Debug, Clone, Copy)]
@@ -195,10 +85,11 @@ pub(crate) fn render(engine: &Engine, envelope: Envelope, err: ApiError) -> Resp
 }
 
 /// One line per request: method, redacted path, status, latency.
-async fn log_request(req: Request, next: Next) -> Response {
+async fn log_request(State(engine): State<Arc<Engine>>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
-    let shown = redacted_path_and_query(req.uri().path(), req.uri().query());
+    let shown =
+        redacted_path_and_query(req.uri().path(), req.uri().query(), |v| engine.is_secret(v));
     let resp = next.run(req).await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     let status = if resp.extensions().get::<Dropped>().is_some() {
@@ -241,6 +132,6 @@ pub(crate) fn router(engine: Arc<Engine>) -> Router {
         .merge(super::oauth::routes())
         .merge(super::admin::routes())
         .fallback(not_found)
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(engine.clone(), log_request))
         .with_state(engine)
 }

@@ -89,10 +89,12 @@ impl World {
         let mut child_media = Vec::new();
         for c in &container.children {
             let child_id = self.next_id();
-            let (kind, is_video) = self
+            let (kind, is_video, (media_url, thumbnail_url)) = self
                 .containers
                 .get(c)
-                .map_or((Kind::Image, false), |ch| (ch.kind, ch.is_video));
+                .map_or((Kind::Image, false, (None, None)), |ch| {
+                    (ch.kind, ch.is_video, ch.urls())
+                });
             if let Some(ch) = self.containers.get_mut(c) {
                 ch.published = Some(child_id.clone());
             }
@@ -107,11 +109,14 @@ impl World {
                 children: Vec::new(),
                 shortcode: World::shortcode(&child_id),
                 published_at: now,
+                media_url,
+                thumbnail_url,
             };
             self.media.insert(child_id.clone(), child);
             child_media.push(child_id);
         }
         let media = container.media(&self.containers);
+        let (media_url, thumbnail_url) = container.urls();
         if let Some(c) = self.containers.get_mut(&container.id) {
             c.published = Some(media_id.clone());
         }
@@ -126,6 +131,8 @@ impl World {
             children: child_media,
             shortcode: World::shortcode(&media_id),
             published_at: now,
+            media_url,
+            thumbnail_url,
         };
         self.media.insert(media_id.clone(), published);
         self.publish(NewEntry {

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::Post;
-use super::access;
+use super::{FacebookState, Photo, Post, access};
 use crate::platform::Platform;
 use crate::sandbox::accounts::Account;
 use crate::sandbox::engine::Engine;
 use crate::sandbox::errors::GraphError;
-use crate::sandbox::graph::{GraphCall, graph_time, paged, select};
+use crate::sandbox::fields::{graph_time, paged, select};
+use crate::sandbox::graph::GraphCall;
 use crate::sandbox::state::World;
 use crate::sandbox::tokens::{Issue, TokenKind};
 use chrono::{DateTime, Utc};
@@ -70,8 +70,66 @@ pub(crate) fn accounts(
     Ok(json!({ "data": data, "paging": { "cursors": { "before": "QVFI", "after": "QVFI" } } }))
 }
 
-/// Every field of a Page post (platform-rules §3 "Text / link post", "Scheduling").
-fn post_node(post: &Post, now: DateTime<Utc>) -> Map<String, Value> {
+/// A photo as a story attachment (Graph's `attachments` items).
+fn photo_attachment(photo: &Photo) -> Value {
+    let url = format!("https://www.facebook.com/photo.php?fbid={}", photo.id);
+    json!({
+        "type": "photo",
+        "media_type": "photo",
+        "url": url,
+        "description": photo.caption,
+        "target": { "id": photo.id, "url": url },
+        "media": { "image": {
+            "src": photo.media.url,
+            "width": photo.media.width,
+            "height": photo.media.height,
+        } },
+    })
+}
+
+/// `attachments` and `full_picture` of a post: one photo, an album of several, or a link
+/// share; a text post has neither.
+fn attachments(fb: &FacebookState, post: &Post) -> (Value, Value) {
+    let photos: Vec<&Photo> = post
+        .photos
+        .iter()
+        .filter_map(|id| fb.photos.get(id))
+        .collect();
+    let full_picture = photos
+        .first()
+        .and_then(|p| p.media.url.clone())
+        .map_or(Value::Null, Value::String);
+    let (page_id, n) = post.id.split_once('_').unwrap_or((&post.page, &post.id));
+    let attachment = match photos.as_slice() {
+        [] => match &post.link {
+            Some(link) => json!({
+                "type": "share",
+                "media_type": "link",
+                "url": link,
+                "target": { "url": link },
+            }),
+            None => return (Value::Null, full_picture),
+        },
+        [one] => photo_attachment(one),
+        many => {
+            let url = format!("https://www.facebook.com/{page_id}/posts/{n}");
+            let mut album = photo_attachment(many[0]);
+            album["type"] = json!("album");
+            album["media_type"] = json!("album");
+            album["url"] = json!(url);
+            album["target"] = json!({ "id": n, "url": url });
+            album["description"] = json!(post.message);
+            album["subattachments"] =
+                json!({ "data": many.iter().map(|p| photo_attachment(p)).collect::<Vec<_>>() });
+            album
+        }
+    };
+    (json!({ "data": [attachment] }), full_picture)
+}
+
+/// Every field of a Page post (platform-rules §3 "Text / link post", "Scheduling"), with the
+/// `attachments` and `full_picture` the real API returns for photo and link posts.
+fn post_node(fb: &FacebookState, post: &Post, now: DateTime<Utc>) -> Map<String, Value> {
     let visible = post.published && post.scheduled_for.is_none_or(|at| at <= now);
     let (page_id, n) = post.id.split_once('_').unwrap_or((&post.page, &post.id));
     let mut all = Map::new();
@@ -95,6 +153,9 @@ fn post_node(post: &Post, now: DateTime<Utc>) -> Map<String, Value> {
         "permalink_url".into(),
         json!(format!("https://www.facebook.com/{page_id}/posts/{n}")),
     );
+    let (attachments, full_picture) = attachments(fb, post);
+    all.insert("attachments".into(), attachments);
+    all.insert("full_picture".into(), full_picture);
     all
 }
 
@@ -130,7 +191,7 @@ pub(crate) fn list(
         .map(|p| {
             select(
                 "Post",
-                post_node(p, now),
+                post_node(&world.facebook, p, now),
                 &call.params,
                 &["created_time", "message"],
             )
@@ -185,7 +246,7 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
     let mut all = Map::new();
     let node = if let Some(post) = fb.posts.get(id) {
         page_of(&post.page)?;
-        all = post_node(post, now);
+        all = post_node(fb, post, now);
         "Post"
     } else if let Some(photo) = fb.photos.get(id) {
         page_of(&photo.page)?;
@@ -208,6 +269,15 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
         );
         all.insert("width".into(), json!(photo.media.width));
         all.insert("height".into(), json!(photo.media.height));
+        // The real API lists every size it rendered; the sandbox has the one it received.
+        all.insert(
+            "images".into(),
+            json!([{ "width": photo.media.width, "height": photo.media.height, "source": photo.media.url }]),
+        );
+        all.insert(
+            "picture".into(),
+            photo.media.url.clone().map_or(Value::Null, Value::String),
+        );
         "Photo"
     } else if let Some(video) = fb.videos.get(id) {
         page_of(&video.page)?;

@@ -141,7 +141,11 @@ pub(crate) fn create_container(
         Kind::Stories => video_url.is_some() && image_url.is_none(),
         Kind::Carousel | Kind::Text => false,
     };
-    let thumb_offset = p.int("thumb_offset")?;
+    // platform-rules §1.2 `cover_url` "wins over `thumb_offset`": the offset is then ignored,
+    // not judged against the video's duration.
+    let thumb_offset = p
+        .int("thumb_offset")?
+        .filter(|_| p.text("cover_url").is_none());
     let mut jobs: Vec<(String, Want)> = match kind {
         Kind::Image => vec![(p.require("image_url")?.to_owned(), Want::IgFeedImage)],
         Kind::Video => vec![(p.require("video_url")?.to_owned(), Want::IgCarouselVideo)],

@@ -14,9 +14,10 @@ use crate::sandbox::text;
 pub(super) fn container_kind(call: &GraphCall) -> Result<(Kind, bool), GraphError> {
     let p = &call.params;
     let item = p.bool("is_carousel_item")?.unwrap_or(false);
-    let media_type = p.text("media_type").map(str::to_ascii_uppercase);
+    // The documented values are upper case; `reels` is refused like any unknown value.
+    let media_type = p.text("media_type");
     let unsupported = |why: &str| GraphError::invalid_param(why).subcode(2207023);
-    let kind = match (media_type.as_deref(), item) {
+    let kind = match (media_type, item) {
         (None | Some("IMAGE"), _) => Kind::Image,
         (Some("VIDEO"), true) => Kind::Video,
         // platform-rules §1.2 "Single feed video": not accepted since 2023-11-09.
@@ -118,7 +119,10 @@ pub(super) fn check_options(
         "thumb_offset",
         "videos",
     )?;
-    if let Some(t) = p.int("thumb_offset")? {
+    // platform-rules §1.2 `cover_url`: it wins over `thumb_offset`, which is then ignored.
+    if let Some(t) = p.int("thumb_offset")?
+        && p.text("cover_url").is_none()
+    {
         opts.insert("thumb_offset".into(), json!(t));
     }
     only(

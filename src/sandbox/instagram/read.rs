@@ -12,7 +12,9 @@ use crate::sandbox::accounts::Account;
 use crate::sandbox::container::{Kind, Phase, PublishedMedia, Rejection};
 use crate::sandbox::engine::Engine;
 use crate::sandbox::errors::GraphError;
-use crate::sandbox::graph::{GraphCall, graph_time, paged, select};
+use crate::sandbox::fields::{graph_time, paged, select};
+use crate::sandbox::graph::GraphCall;
+use crate::sandbox::state::World;
 
 /// `GET /{ig-user-id}/content_publishing_limit` (platform-rules §1.4 "Read live quota").
 pub(crate) fn publishing_limit(
@@ -112,12 +114,20 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
         .filter(|m| m.platform == Platform::Instagram)
         .ok_or_else(hidden)?;
     let account = access(&world, call, now, &m.owner, false).map_err(|_| hidden())?;
-    select("IGMedia", media_node(m, &account), &call.params, &["id"])
+    select(
+        "IGMedia",
+        media_node(&world, m, &account),
+        &call.params,
+        &["id"],
+    )
 }
 
 /// Every field of a published media (platform-rules §1.6 "Read a media", `media_type`,
-/// `media_product_type`, `timestamp`).
-fn media_node(m: &PublishedMedia, account: &Account) -> Map<String, Value> {
+/// `media_product_type`, `timestamp`), its carousel children as whole nodes so a nested
+/// selection (`children{media_type}`) can read them. `media_url` is the URL the media were
+/// fetched from, `thumbnail_url` a video's cover (or a CDN-style URL when it has none); no
+/// one likes or comments in the sandbox.
+fn media_node(world: &World, m: &PublishedMedia, account: &Account) -> Map<String, Value> {
     let (media_type, product, path) = match (m.kind, m.is_video) {
         (Kind::Carousel, _) => ("CAROUSEL_ALBUM", "FEED", "p"),
         (Kind::Reels, _) => ("VIDEO", "REELS", "reel"),
@@ -148,10 +158,26 @@ fn media_node(m: &PublishedMedia, account: &Account) -> Map<String, Value> {
     all.insert("username".into(), json!(account.username));
     all.insert("owner".into(), json!({ "id": account.id }));
     all.insert("is_comment_enabled".into(), json!(true));
+    all.insert("like_count".into(), json!(0));
+    all.insert("comments_count".into(), json!(0));
+    all.insert(
+        "media_url".into(),
+        m.media_url.clone().map_or(Value::Null, Value::String),
+    );
+    let thumbnail = match (&m.thumbnail_url, media_type) {
+        (Some(cover), _) => json!(cover),
+        (None, "VIDEO") => json!(format!(
+            "https://scontent.cdninstagram.com/v/sandbox/{}_thumbnail.jpg",
+            m.id
+        )),
+        _ => Value::Null,
+    };
+    all.insert("thumbnail_url".into(), thumbnail);
     let children = m
         .children
         .iter()
-        .map(|c| json!({ "id": c }))
+        .filter_map(|c| world.media.get(c))
+        .map(|c| Value::Object(media_node(world, c, account)))
         .collect::<Vec<_>>();
     let children = if children.is_empty() {
         Value::Null
@@ -186,7 +212,14 @@ pub(crate) fn list(
     mine.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.id.cmp(&a.id)));
     let items = mine
         .into_iter()
-        .map(|m| select("IGMedia", media_node(m, &account), &call.params, &["id"]))
+        .map(|m| {
+            select(
+                "IGMedia",
+                media_node(&world, m, &account),
+                &call.params,
+                &["id"],
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     paged(engine, call, items)
 }

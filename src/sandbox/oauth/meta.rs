@@ -6,8 +6,9 @@
 //!   code), 36008 (redirect_uri or client mismatch), 36009 (code already used); a wrong app id
 //!   101, a wrong app secret 1. `api.instagram.com` answers in its older
 //!   `{error_type, code, error_message}` shape.
-//! - Refreshing a token younger than 24 h, or a short-lived one, answers code 100 with a
-//!   message naming the rule (Meta documents the rule, not the error).
+//! - Refreshing a token younger than 24 h, or a short-lived one, and exchanging a long-lived
+//!   token with `ig_exchange_token`/`th_exchange_token`, answer code 100 with a message naming
+//!   the rule (Meta documents the rule, not the error).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -196,6 +197,13 @@ pub(crate) fn long_lived_exchange(
     check_app(app, None, call.params.text("client_secret"))?;
     let mut world = engine.world();
     let rec = call.auth(&world, now)?;
+    // platform-rules §6: the exchange takes the short-lived (1 h) token; a long-lived one is
+    // renewed with refresh_access_token instead.
+    if rec.long_lived {
+        return Err(GraphError::invalid_param(format!(
+            "{grant} exchanges a short-lived access token; this one is already long-lived (use refresh_access_token)"
+        )));
+    }
     let secs = engine.config.tokens.meta_long_lived_secs;
     let token = issue(&mut world, now, kind, &rec.subject, &rec.scopes, secs, true);
     Ok(json!({ "access_token": token.expose(), "token_type": "bearer", "expires_in": secs }))

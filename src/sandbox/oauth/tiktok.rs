@@ -6,6 +6,8 @@
 //! - Refresh rotates: the presented refresh token is revoked and a new one issued; using the
 //!   old one again answers `invalid_grant`.
 //! - Revoking ends the whole grant (access and refresh tokens).
+//! - Both endpoints read `application/x-www-form-urlencoded` bodies only; anything else is
+//!   `invalid_request`.
 //!
 //! # Assumptions
 //! - The S256 challenge is accepted as base64url (RFC 7636) or as hex SHA-256 (TikTok's
@@ -35,8 +37,28 @@ fn pkce_matches(challenge: &str, verifier: &str) -> bool {
     challenge == b64 || challenge.eq_ignore_ascii_case(&hex)
 }
 
+/// The request's form parameters. TikTok documents `Content-Type:
+/// application/x-www-form-urlencoded` for both endpoints; JSON, multipart and untyped bodies are
+/// refused (a `charset` parameter is allowed: it does not change the media type).
 async fn form(req: Request) -> Result<Params, TikTokOAuthError> {
     let (parts, body) = req.into_parts();
+    let media_type = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    if media_type.as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(TikTokOAuthError::new(
+            "invalid_request",
+            "Content-Type must be application/x-www-form-urlencoded",
+        ));
+    }
     let bytes = to_bytes(body, 64 * 1024)
         .await
         .map_err(|_| TikTokOAuthError::new("invalid_request", "The request body is too large"))?;

@@ -117,8 +117,9 @@ pub(crate) fn create_container(
     let mut world = engine.world();
     let account = access(&world, call, now, user, true)?;
     let item = p.bool("is_carousel_item")?.unwrap_or(false);
-    let media_type = p.require("media_type")?.to_ascii_uppercase();
-    let (kind, jobs) = match (media_type.as_str(), item) {
+    // platform-rules §4 `media_type`: the documented values are upper case, as on Instagram.
+    let media_type = p.require("media_type")?;
+    let (kind, jobs) = match (media_type, item) {
         ("TEXT", false) => {
             p.require("text")?;
             (Kind::Text, Vec::new())

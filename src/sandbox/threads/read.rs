@@ -12,7 +12,9 @@ use crate::sandbox::accounts::Account;
 use crate::sandbox::container::{Kind, Phase, PublishedMedia, Rejection};
 use crate::sandbox::engine::Engine;
 use crate::sandbox::errors::GraphError;
-use crate::sandbox::graph::{GraphCall, graph_time, paged, select};
+use crate::sandbox::fields::{graph_time, paged, select};
+use crate::sandbox::graph::GraphCall;
+use crate::sandbox::state::World;
 
 /// `GET /{threads-user-id}/threads_publishing_limit` (platform-rules §4 "Quotas").
 pub(crate) fn publishing_limit(
@@ -100,14 +102,15 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
     let account = access(&world, call, now, &m.owner, false).map_err(|_| hidden())?;
     select(
         "ThreadsMedia",
-        post_node(m, &account),
+        post_node(&world, m, &account),
         &call.params,
         &["id"],
     )
 }
 
-/// Every field of a published Threads post.
-fn post_node(m: &PublishedMedia, account: &Account) -> Map<String, Value> {
+/// Every field of a published Threads post, its carousel children as whole nodes (for nested
+/// selections); `media_url` is the URL the media were fetched from.
+fn post_node(world: &World, m: &PublishedMedia, account: &Account) -> Map<String, Value> {
     let media_type = match m.kind {
         Kind::Text => "TEXT_POST",
         Kind::Video => "VIDEO",
@@ -132,10 +135,22 @@ fn post_node(m: &PublishedMedia, account: &Account) -> Map<String, Value> {
     all.insert("username".into(), json!(account.username));
     all.insert("owner".into(), json!({ "id": account.id }));
     all.insert("is_quote_post".into(), json!(false));
+    all.insert(
+        "media_url".into(),
+        m.media_url.clone().map_or(Value::Null, Value::String),
+    );
+    let thumbnail = (m.kind == Kind::Video).then(|| {
+        json!(format!(
+            "https://scontent.cdninstagram.com/v/sandbox/{}_thumbnail.jpg",
+            m.id
+        ))
+    });
+    all.insert("thumbnail_url".into(), thumbnail.unwrap_or(Value::Null));
     let children = m
         .children
         .iter()
-        .map(|c| json!({ "id": c }))
+        .filter_map(|c| world.media.get(c))
+        .map(|c| Value::Object(post_node(world, c, account)))
         .collect::<Vec<_>>();
     let children = if children.is_empty() {
         Value::Null
@@ -169,7 +184,7 @@ pub(crate) fn list(engine: &Engine, call: &GraphCall, user: &str) -> Result<Valu
         .map(|m| {
             select(
                 "ThreadsMedia",
-                post_node(m, &account),
+                post_node(&world, m, &account),
                 &call.params,
                 &["id"],
             )

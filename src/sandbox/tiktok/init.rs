@@ -30,14 +30,14 @@ pub(super) fn post_info(
     photo: bool,
 ) -> Result<BTreeMap<String, Value>, TikTokError> {
     if !info.is_object() {
-        return Err(TikTokError::invalid_param(
+        return Err(TikTokError::invalid_params(
             "post_info is required for a direct post",
         ));
     }
     let title = info.get("title").and_then(Value::as_str).unwrap_or("");
     let max_title = if photo { 90 } else { 2200 };
     if utf16_len(title) > max_title {
-        return Err(TikTokError::invalid_param(format!(
+        return Err(TikTokError::invalid_params(format!(
             "title is longer than {max_title} UTF-16 code units"
         )));
     }
@@ -47,26 +47,31 @@ pub(super) fn post_info(
             .and_then(Value::as_str)
             .is_some_and(|d| utf16_len(d) > 4000)
     {
-        return Err(TikTokError::invalid_param(
+        return Err(TikTokError::invalid_params(
             "description is longer than 4000 UTF-16 code units",
         ));
     }
-    let privacy = info
-        .get("privacy_level")
-        .and_then(Value::as_str)
-        .ok_or_else(|| TikTokError::invalid_param("post_info.privacy_level is required"))?;
-    if !account.tiktok.privacy_level_options().contains(&privacy) {
+    // platform-rules §2.3 `privacy_level`: required, and a value outside the creator's options
+    // (a missing one included) is `privacy_level_option_mismatch` (403), as TT-DP documents.
+    let privacy = info.get("privacy_level").and_then(Value::as_str);
+    let Some(privacy) = privacy.filter(|p| account.tiktok.privacy_level_options().contains(p))
+    else {
         return Err(TikTokError::new(
             axum::http::StatusCode::FORBIDDEN,
             "privacy_level_option_mismatch",
-            format!("privacy_level {privacy} is not one of the creator's privacy_level_options"),
+            match privacy {
+                Some(p) => format!(
+                    "privacy_level {p} is not one of the creator's privacy_level_options"
+                ),
+                None => "post_info.privacy_level is required and must be one of the creator's privacy_level_options".to_owned(),
+            },
         ));
-    }
+    };
     // platform-rules §2.3 UX rules: branded content cannot be SELF_ONLY.
     if info.get("brand_content_toggle").and_then(Value::as_bool) == Some(true)
         && privacy == "SELF_ONLY"
     {
-        return Err(TikTokError::invalid_param(
+        return Err(TikTokError::invalid_params(
             "Branded content cannot be posted with privacy_level SELF_ONLY",
         ));
     }
@@ -94,11 +99,11 @@ pub(super) fn post_info(
 pub(super) fn check_pull_url(engine: &Engine, url: &str) -> Result<(), TikTokError> {
     let settings = &engine.config.tiktok;
     let parsed = reqwest::Url::parse(url)
-        .map_err(|_| TikTokError::invalid_param("The media URL is not a valid URL"))?;
+        .map_err(|_| TikTokError::invalid_params("The media URL is not a valid URL"))?;
     let loopback = matches!(parsed.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
     let allowed_plain = settings.allow_loopback_http && loopback;
     if parsed.scheme() != "https" && !allowed_plain {
-        return Err(TikTokError::invalid_param("The media URL must use https"));
+        return Err(TikTokError::invalid_params("The media URL must use https"));
     }
     let host = parsed
         .host_str()
@@ -107,7 +112,7 @@ pub(super) fn check_pull_url(engine: &Engine, url: &str) -> Result<(), TikTokErr
         .trim_end_matches(']');
     let is_ip = host.parse::<std::net::IpAddr>().is_ok();
     if is_ip && !allowed_plain {
-        return Err(TikTokError::invalid_param(
+        return Err(TikTokError::invalid_params(
             "The media URL host must be a domain, not an IP address",
         ));
     }
@@ -167,7 +172,7 @@ pub(super) fn creator_caps(
 
 pub(super) fn uint(v: &Value, name: &str) -> Result<u64, TikTokError> {
     v.get(name).and_then(Value::as_u64).ok_or_else(|| {
-        TikTokError::invalid_param(format!("source_info.{name} must be a positive integer"))
+        TikTokError::invalid_params(format!("source_info.{name} must be a positive integer"))
     })
 }
 
@@ -198,14 +203,14 @@ pub(super) fn video_init(
         .body
         .get("source_info")
         .filter(|s| s.is_object())
-        .ok_or_else(|| TikTokError::invalid_param("source_info is required"))?;
+        .ok_or_else(|| TikTokError::invalid_params("source_info is required"))?;
     let max_duration = account.tiktok.max_video_post_duration_sec;
     let (pulled, pull_url, plan) = match source.get("source").and_then(Value::as_str) {
         Some("PULL_FROM_URL") => {
             let url = source
                 .get("video_url")
                 .and_then(Value::as_str)
-                .ok_or_else(|| TikTokError::invalid_param("source_info.video_url is required"))?;
+                .ok_or_else(|| TikTokError::invalid_params("source_info.video_url is required"))?;
             check_pull_url(engine, url)?;
             (true, Some(url.to_owned()), None)
         }
@@ -215,11 +220,11 @@ pub(super) fn video_init(
                 uint(source, "chunk_size")?,
                 uint(source, "total_chunk_count")?,
             );
-            validate_plan(size, chunk, total).map_err(TikTokError::invalid_param)?;
+            validate_plan(size, chunk, total).map_err(TikTokError::invalid_params)?;
             (false, None, Some((size, chunk, total)))
         }
         _ => {
-            return Err(TikTokError::invalid_param(
+            return Err(TikTokError::invalid_params(
                 "source_info.source must be FILE_UPLOAD or PULL_FROM_URL",
             ));
         }
@@ -304,7 +309,7 @@ pub(super) fn content_init(engine: &Arc<Engine>, call: Call) -> Result<Response,
                 "content_init",
                 limit,
             )?;
-            return Err(TikTokError::invalid_param(
+            return Err(TikTokError::invalid_params(
                 "post_mode must be DIRECT_POST or MEDIA_UPLOAD",
             ));
         }
@@ -316,7 +321,7 @@ pub(super) fn content_init(engine: &Arc<Engine>, call: Call) -> Result<Response,
     };
     let (_, account) = authorize(engine, &mut world, &call, &[scope], "content_init", limit)?;
     if call.body.get("media_type").and_then(Value::as_str) != Some("PHOTO") {
-        return Err(TikTokError::invalid_param("media_type must be PHOTO"));
+        return Err(TikTokError::invalid_params("media_type must be PHOTO"));
     }
     let info = call.body.get("post_info").cloned().unwrap_or(Value::Null);
     let options = match mode {
@@ -327,9 +332,9 @@ pub(super) fn content_init(engine: &Arc<Engine>, call: Call) -> Result<Response,
         .body
         .get("source_info")
         .filter(|s| s.is_object())
-        .ok_or_else(|| TikTokError::invalid_param("source_info is required"))?;
+        .ok_or_else(|| TikTokError::invalid_params("source_info is required"))?;
     if source.get("source").and_then(Value::as_str) != Some("PULL_FROM_URL") {
-        return Err(TikTokError::invalid_param(
+        return Err(TikTokError::invalid_params(
             "Photos support source PULL_FROM_URL only",
         ));
     }
@@ -343,16 +348,16 @@ pub(super) fn content_init(engine: &Arc<Engine>, call: Call) -> Result<Response,
         })
         .unwrap_or_default();
     if !(1..=35).contains(&images.len()) {
-        return Err(TikTokError::invalid_param(
+        return Err(TikTokError::invalid_params(
             "photo_images must hold 1 to 35 URLs",
         ));
     }
     let cover = source
         .get("photo_cover_index")
         .and_then(Value::as_u64)
-        .ok_or_else(|| TikTokError::invalid_param("photo_cover_index is required"))?;
+        .ok_or_else(|| TikTokError::invalid_params("photo_cover_index is required"))?;
     if cover as usize >= images.len() {
-        return Err(TikTokError::invalid_param(
+        return Err(TikTokError::invalid_params(
             "photo_cover_index is out of range",
         ));
     }

@@ -76,6 +76,12 @@ impl TikTokState {
         }
     }
 
+    pub fn has_upload_token(&self, token: &str) -> bool {
+        self.publishes
+            .values()
+            .any(|p| p.upload.as_ref().is_some_and(|u| u.upload_token == token))
+    }
+
     pub fn by_upload_id(&mut self, upload_id: &str) -> Option<&mut Publish> {
         self.publishes
             .values_mut()
@@ -226,33 +232,36 @@ where
         Envelope::TikTok,
         || async move {
             let (parts, body) = req.into_parts();
+            // The token travels in a header: check it before reading a byte of the body.
+            let token = header_token(&parts.headers);
+            {
+                let now = engine.now();
+                let world = engine.world();
+                world
+                    .tokens
+                    .check(token.as_ref(), &[TokenKind::TikTokAccess], now)
+                    .map_err(|p| p.tiktok())?;
+            }
             let bytes = to_bytes(body, 1024 * 1024)
                 .await
-                .map_err(|_| TikTokError::invalid_param("The request body is too large"))?;
+                .map_err(|_| TikTokError::invalid_params("The request body is too large"))?;
             let body = if bytes.iter().all(u8::is_ascii_whitespace) {
                 json!({})
             } else {
                 serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-                    TikTokError::invalid_param(format!("The request body is not valid JSON: {e}"))
+                    TikTokError::invalid_params(format!("The request body is not valid JSON: {e}"))
                 })?
             };
             if !body.is_object() {
                 return Err(
-                    TikTokError::invalid_param("The request body must be a JSON object").into(),
+                    TikTokError::invalid_params("The request body must be a JSON object").into(),
                 );
             }
             {
                 let now = engine.now();
                 catch_up(&mut engine.world(), now);
             }
-            f(
-                &engine,
-                Call {
-                    token: header_token(&parts.headers),
-                    body,
-                },
-            )
-            .map_err(ApiError::from)
+            f(&engine, Call { token, body }).map_err(ApiError::from)
         },
     )
     .await
@@ -289,7 +298,7 @@ pub(crate) async fn wrong_method(State(engine): State<Arc<Engine>>) -> Response 
     engine.count("tiktok.wrong_method");
     let e = TikTokError::new(
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "invalid_param",
+        "invalid_params",
         "This endpoint does not support this HTTP method.",
     );
     e.into_response_with(&engine.log_id())

@@ -55,13 +55,17 @@ pub(super) fn status_fetch(engine: &Arc<Engine>, call: Call) -> Result<Response,
         .body
         .get("publish_id")
         .and_then(Value::as_str)
-        .ok_or_else(|| TikTokError::invalid_param("publish_id is required"))?;
+        .ok_or_else(|| TikTokError::invalid_params("publish_id is required"))?;
+    // TT-STATUS error table: unknown → invalid_publish_id, another creator's →
+    // token_not_authorized_for_specified_publish_id (both HTTP 400).
     let p = world
         .tiktok
         .publishes
         .get(id)
-        .filter(|p| p.owner == account.id)
-        .ok_or_else(|| TikTokError::invalid_param("publish_id does not exist for this user"))?;
+        .ok_or_else(TikTokError::invalid_publish_id)?;
+    if p.owner != account.id {
+        return Err(TikTokError::foreign_publish_id());
+    }
     let (status, fail_reason) = p.status(now);
     let mut data = json!({ "status": status });
     if let Some(reason) = fail_reason {

@@ -3,20 +3,29 @@
 //! request", "`upload_url` lifetime").
 //!
 //! # Guarantees
+//! - The upload is authenticated (`upload_id`, `upload_token`, URL lifetime) and its headers
+//!   checked before a byte of the body is read; the body is then read up to the exact length
+//!   of the chunk that is due, never more.
 //! - Chunks must arrive in order with exactly the planned byte ranges: 206 while more are due,
-//!   201 after the last, 416 for a range that is not the next one, 403 once the URL expired.
-//! - Re-sending the chunk that was just accepted (its answer was lost) is answered again
-//!   without appending anything.
+//!   201 after the last, both with `Content-Range: bytes 0-{last byte received}/{total}`; 416
+//!   for any range that is not the next one, including a chunk already received (a client
+//!   resumes from `uploaded_bytes` in `status/fetch`); 403 once the URL expired.
+//! - `Content-Type` is exactly `video/mp4`, `video/quicktime` or `video/webm` (no parameters,
+//!   lower case) and `Content-Length` is required (no chunked transfer encoding).
 //!
 //! # Assumptions
-//! - "5 MB" and "64 MB" are read leniently: a chunk is accepted from 5,000,000 bytes up to
-//!   64 MiB, so clients using either decimal or binary megabytes pass.
+//! - "5 MB", "64 MB" and "128 MB" may be decimal or binary (the guide's own example calls
+//!   4,194,304 bytes "4 MB"), so each bound takes its stricter reading (§2.4): chunks of
+//!   5,242,880 to 64,000,000 bytes, a last chunk up to 128,000,000, a whole-file upload only
+//!   below 5,000,000 bytes, and a file over 64,000,000 bytes in at least two chunks. A video of
+//!   5,000,000–5,242,879 bytes therefore has no plan this reading accepts.
+//! - Uploaded chunks are held in memory until the upload completes.
 
 use std::sync::Arc;
 
 use axum::body::to_bytes;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 
@@ -28,10 +37,18 @@ use crate::sandbox::media::Fetched;
 use crate::sandbox::request::parse_urlencoded;
 use crate::sandbox::server::{ConnHandle, gate};
 
-const MIN_CHUNK: u64 = 5_000_000;
-const MAX_CHUNK: u64 = 64 * 1024 * 1024;
-const MAX_LAST_CHUNK: u64 = 128 * 1024 * 1024;
-const MAX_VIDEO: u64 = 4 * 1024 * 1024 * 1024;
+/// The larger reading of "5 MB" (5 MiB).
+const MIN_CHUNK: u64 = 5_242_880;
+/// The smaller reading of "64 MB".
+const MAX_CHUNK: u64 = 64_000_000;
+/// The smaller reading of "128 MB".
+const MAX_LAST_CHUNK: u64 = 128_000_000;
+/// The smaller reading of "a file < 5 MB is uploaded whole".
+const WHOLE_FILE_BELOW: u64 = 5_000_000;
+/// The smaller reading of "≤4 GB".
+const MAX_VIDEO: u64 = 4_000_000_000;
+/// platform-rules §2.4 "Upload request" `Content-Type` values, exactly.
+const CONTENT_TYPES: [&str; 3] = ["video/mp4", "video/quicktime", "video/webm"];
 
 /// The chunk plan of one upload and what has arrived so far.
 #[derive(Debug, Clone)]
@@ -47,23 +64,29 @@ pub(crate) struct Upload {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// platform-rules §2.4 "Chunk size" and `total_chunk_count = floor(video_size / chunk_size)`.
+/// platform-rules §2.4 "Chunk size" at the strict reading, and `total_chunk_count =
+/// floor(video_size / chunk_size)`.
 pub(crate) fn validate_plan(video_size: u64, chunk_size: u64, total: u64) -> Result<(), String> {
     if video_size == 0 || video_size > MAX_VIDEO {
         return Err(format!(
-            "video_size must be between 1 byte and 4 GB, got {video_size}"
+            "video_size must be between 1 byte and 4,000,000,000 bytes, got {video_size}"
         ));
     }
-    if video_size < MIN_CHUNK {
+    if video_size < WHOLE_FILE_BELOW {
         return if chunk_size == video_size && total == 1 {
             Ok(())
         } else {
-            Err("a video under 5 MB must be uploaded as one chunk: chunk_size = video_size, total_chunk_count = 1".into())
+            Err("a video under 5,000,000 bytes must be uploaded as one chunk: chunk_size = video_size, total_chunk_count = 1".into())
         };
+    }
+    if video_size < MIN_CHUNK {
+        return Err(format!(
+            "a video of {video_size} bytes has no chunk plan every reading of the guide accepts: a whole-file upload needs under 5,000,000 bytes (5 MB), a chunk at least 5,242,880 (5 MiB)"
+        ));
     }
     if !(MIN_CHUNK..=MAX_CHUNK).contains(&chunk_size) {
         return Err(format!(
-            "chunk_size must be between 5 MB and 64 MB, got {chunk_size}"
+            "chunk_size must be between 5,242,880 and 64,000,000 bytes, got {chunk_size}"
         ));
     }
     let expected = video_size / chunk_size;
@@ -77,10 +100,15 @@ pub(crate) fn validate_plan(video_size: u64, chunk_size: u64, total: u64) -> Res
             "total_chunk_count must be between 1 and 1000, got {total}"
         ));
     }
+    if video_size > MAX_CHUNK && total < 2 {
+        return Err(format!(
+            "a video over 64,000,000 bytes must be uploaded in at least 2 chunks, got {video_size} bytes in 1"
+        ));
+    }
     let last = video_size - (total - 1) * chunk_size;
     if last > MAX_LAST_CHUNK {
         return Err(format!(
-            "the last chunk would be {last} bytes; it may not exceed 128 MB"
+            "the last chunk would be {last} bytes; it may not exceed 128,000,000"
         ));
     }
     Ok(())
@@ -116,6 +144,18 @@ fn fail(status: StatusCode, code: &str, message: &str) -> ApiError {
     TikTokError::new(status, code, message).into()
 }
 
+fn bad(message: &str) -> ApiError {
+    fail(StatusCode::BAD_REQUEST, "invalid_params", message)
+}
+
+fn not_next() -> ApiError {
+    fail(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "invalid_params",
+        "Content-Range does not follow the upload progress: send the next chunk's byte range",
+    )
+}
+
 /// `PUT {upload_url}` (platform-rules §2.4 "Upload request").
 pub(crate) async fn put_chunk(
     State(engine): State<Arc<Engine>>,
@@ -132,134 +172,148 @@ pub(crate) async fn put_chunk(
     .await
 }
 
-async fn chunk(engine: Arc<Engine>, req: Request) -> Result<Response, ApiError> {
-    let (parts, body) = req.into_parts();
-    let query = parse_urlencoded(parts.uri.query().unwrap_or(""));
+/// What a chunk PUT may append: its range, checked against the upload before the body is read.
+struct Due {
+    upload_id: String,
+    index: u64,
+    start: u64,
+    end: u64,
+}
+
+/// Every check that needs no body: who is uploading, whether the URL still lives, the headers,
+/// and whether the range is the next one.
+fn admit(engine: &Engine, headers: &HeaderMap, query: &str) -> Result<Due, ApiError> {
+    let query = parse_urlencoded(query);
     let get = |k: &str| {
         query
             .iter()
             .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.as_str())
             .unwrap_or_default()
     };
     let (upload_id, upload_token) = (get("upload_id"), get("upload_token"));
-    let ctype = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !["video/mp4", "video/quicktime", "video/webm"]
-        .iter()
-        .any(|t| ctype.starts_with(t))
-    {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "invalid_param",
-            "Content-Type must be video/mp4, video/quicktime or video/webm",
-        ));
-    }
-    let Some((start, end, total)) = content_range(&parts.headers) else {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "invalid_param",
-            "Content-Range must be 'bytes {first}-{last}/{total}'",
-        ));
-    };
-    let Ok(bytes) = to_bytes(body, (MAX_LAST_CHUNK + 1) as usize).await else {
-        return Err(fail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_param",
-            "The chunk is larger than 128 MB",
-        ));
-    };
     let now = engine.now();
     let mut world = engine.world();
     super::catch_up(&mut world, now);
-    let Some(owner) = world
+    let publish = world
         .tiktok
-        .by_upload_id(&upload_id)
-        .map(|p| p.owner.clone())
+        .by_upload_id(upload_id)
+        .ok_or_else(|| fail(StatusCode::NOT_FOUND, "invalid_params", "Unknown upload_id"))?;
+    let up = publish
+        .upload
+        .as_ref()
+        .filter(|u| u.upload_token == upload_token)
+        .ok_or_else(|| {
+            fail(
+                StatusCode::FORBIDDEN,
+                "access_token_invalid",
+                "The upload_token does not match this upload",
+            )
+        })?;
+    if now >= up.expires_at {
+        return Err(fail(
+            StatusCode::FORBIDDEN,
+            "invalid_params",
+            "The upload_url has expired (1 hour)",
+        ));
+    }
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !CONTENT_TYPES.contains(&ctype) {
+        return Err(bad(
+            "Content-Type must be exactly video/mp4, video/quicktime or video/webm",
+        ));
+    }
+    let Some(length) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
     else {
         return Err(fail(
-            StatusCode::NOT_FOUND,
-            "invalid_param",
-            "Unknown upload_id",
+            StatusCode::LENGTH_REQUIRED,
+            "invalid_params",
+            "Content-Length is required (chunked transfer encoding is not accepted)",
         ));
+    };
+    let Some((start, end, total)) = content_range(headers) else {
+        return Err(bad("Content-Range must be 'bytes {first}-{last}/{total}'"));
+    };
+    if total != up.video_size || end < start || end >= total {
+        return Err(fail(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "invalid_params",
+            "Content-Range does not match video_size",
+        ));
+    }
+    if up.chunks_done >= up.total_chunks || up.range(up.chunks_done) != (start, end) {
+        return Err(not_next());
+    }
+    if length != end - start + 1 {
+        return Err(bad("Content-Length does not match Content-Range"));
+    }
+    Ok(Due {
+        upload_id: upload_id.to_owned(),
+        index: up.chunks_done,
+        start,
+        end,
+    })
+}
+
+async fn chunk(engine: Arc<Engine>, req: Request) -> Result<Response, ApiError> {
+    let (parts, body) = req.into_parts();
+    let due = admit(&engine, &parts.headers, parts.uri.query().unwrap_or(""))?;
+    let expected = (due.end - due.start + 1) as usize;
+    let bytes = to_bytes(body, expected)
+        .await
+        .map_err(|_| bad("The body is longer than Content-Length or was cut short"))?;
+    if bytes.len() != expected {
+        return Err(bad("The body length does not match Content-Range"));
+    }
+    let now = engine.now();
+    let mut world = engine.world();
+    let Some(owner) = world
+        .tiktok
+        .by_upload_id(&due.upload_id)
+        .map(|p| p.owner.clone())
+    else {
+        return Err(not_next());
     };
     let max_duration = world
         .account(&owner)
         .map_or(600, |a| a.tiktok.max_video_post_duration_sec);
-    let Some(publish) = world.tiktok.by_upload_id(&upload_id) else {
-        return Err(fail(
-            StatusCode::NOT_FOUND,
-            "invalid_param",
-            "Unknown upload_id",
-        ));
+    let Some(publish) = world.tiktok.by_upload_id(&due.upload_id) else {
+        return Err(not_next());
     };
-    let Some(up) = publish
-        .upload
-        .as_mut()
-        .filter(|u| u.upload_token == upload_token)
-    else {
-        return Err(fail(
-            StatusCode::FORBIDDEN,
-            "access_token_invalid",
-            "The upload_token does not match this upload",
-        ));
+    let Some(up) = publish.upload.as_mut() else {
+        return Err(not_next());
     };
-    if now >= up.expires_at {
-        return Err(fail(
-            StatusCode::FORBIDDEN,
-            "invalid_param",
-            "The upload_url has expired (1 hour)",
-        ));
-    }
-    if total != up.video_size || end < start || end >= total {
-        return Err(fail(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            "invalid_param",
-            "Content-Range does not match video_size",
-        ));
-    }
-    let created = || StatusCode::CREATED.into_response();
-    let partial = || StatusCode::PARTIAL_CONTENT.into_response();
-    // The chunk just accepted, sent again because its answer was lost.
-    if up.chunks_done > 0 && up.range(up.chunks_done - 1) == (start, end) {
-        return Ok(if up.chunks_done == up.total_chunks {
-            created()
-        } else {
-            partial()
-        });
-    }
-    if up.chunks_done >= up.total_chunks || up.range(up.chunks_done) != (start, end) {
-        return Err(fail(
-            StatusCode::RANGE_NOT_SATISFIABLE,
-            "invalid_param",
-            "This is not the next chunk's byte range",
-        ));
-    }
-    if bytes.len() as u64 != end - start + 1 {
-        return Err(fail(
-            StatusCode::BAD_REQUEST,
-            "invalid_param",
-            "The body length does not match Content-Range",
-        ));
+    // The same chunk sent twice at once: only the first one appends.
+    if up.chunks_done != due.index {
+        return Err(not_next());
     }
     up.data.extend_from_slice(&bytes);
     up.chunks_done += 1;
-    if up.chunks_done < up.total_chunks {
-        return Ok(partial());
-    }
-    up.completed_at = Some(now);
-    let file = Fetched::from_bytes(None, &std::mem::take(&mut up.data));
-    let want = Want::TikTokVideo {
-        max_duration_sec: max_duration,
+    let progress = format!("bytes 0-{}/{}", due.end, up.video_size);
+    let status = if up.chunks_done < up.total_chunks {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        up.completed_at = Some(now);
+        let file = Fetched::from_bytes(None, &std::mem::take(&mut up.data));
+        let want = Want::TikTokVideo {
+            max_duration_sec: max_duration,
+        };
+        let outcome = want.judge(&file).map(|()| vec![file.ledger_media()]);
+        publish.check = Check::Done(outcome);
+        publish.started_at = now;
+        StatusCode::CREATED
     };
-    let outcome = want.judge(&file).map(|()| vec![file.ledger_media()]);
-    publish.check = Check::Done(outcome);
-    publish.started_at = now;
-    Ok(created())
+    let mut resp = status.into_response();
+    if let Ok(v) = HeaderValue::from_str(&progress) {
+        resp.headers_mut().insert(header::CONTENT_RANGE, v);
+    }
+    Ok(resp)
 }
 
 /// A fresh upload with a one-hour URL.
@@ -289,16 +343,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chunk_plans_follow_the_media_transfer_guide() {
-        const MB: u64 = 1024 * 1024;
+    fn chunk_plans_take_the_strict_reading_of_the_media_transfer_guide() {
         let cases: &[(u64, u64, u64, bool)] = &[
-            (3 * MB, 3 * MB, 1, true),      // small file: one whole chunk
-            (3 * MB, MB, 3, false),         // small file split: refused
-            (11_000_000, 5 * MB, 2, true),  // last chunk takes the remainder
-            (11_000_000, 5 * MB, 3, false), // count must be floor(size / chunk)
-            (20 * MB, 4 * MB, 5, false),    // chunk under 5 MB
-            (200 * MB, 65 * MB, 3, false),  // chunk over 64 MB
-            (200 * MB, 64 * MB, 3, true),   // last chunk 72 MB ≤ 128 MB
+            (3_000_000, 3_000_000, 1, true),     // small file: one whole chunk
+            (3_000_000, 1_000_000, 3, false),    // small file split: refused
+            (4_999_999, 4_999_999, 1, true),     // whole file only below 5,000,000
+            (5_000_000, 5_000_000, 1, false),    // 5 MB is not under 5 MB
+            (5_242_879, 5_242_879, 1, false),    // no plan both readings accept
+            (5_242_880, 5_242_880, 1, true),     // one chunk of exactly 5 MiB
+            (11_000_000, 5_242_880, 2, true),    // last chunk takes the remainder
+            (11_000_000, 5_242_880, 3, false),   // count must be floor(size / chunk)
+            (11_000_000, 5_000_000, 2, false),   // 5 MB decimal is under 5 MiB
+            (64_000_000, 64_000_000, 1, true),   // the largest single chunk
+            (64_000_001, 64_000_000, 1, false),  // over 64 MB: at least 2 chunks
+            (200_000_000, 67_108_864, 2, false), // 64 MiB is over 64,000,000
+            (192_000_000, 64_000_000, 3, true),
+            (192_000_001, 64_000_000, 2, false), // last chunk over 128,000,000
+            (4_000_000_001, 10_000_000, 400, false),
             (0, 0, 0, false),
         ];
         for (size, chunk, total, ok) in cases {

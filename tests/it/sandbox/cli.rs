@@ -1,14 +1,16 @@
 //! `postcal sandbox` as a process: it binds the address it was given, prints it, logs one line
-//! per request without tokens, and exits 0 on Ctrl-C (SIGINT).
+//! per request without tokens, exits 0 on Ctrl-C (SIGINT), moves its clock through the admin
+//! endpoint, and refuses configuration and fault files that are not small regular files.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[tokio::test]
-async fn the_cli_serves_logs_without_tokens_and_stops_cleanly_on_sigint() {
+/// `postcal sandbox` on a free port; returns the child and its root URL.
+fn spawn(extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_postcal"))
         .args(["sandbox", "--listen", "127.0.0.1:0", "--seed", "7"])
+        .args(extra)
         .env("POSTCAL_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -22,36 +24,13 @@ async fn the_cli_serves_logs_without_tokens_and_stops_cleanly_on_sigint() {
         root.starts_with("http://127.0.0.1:") && !root.ends_with(":0"),
         "{first}"
     );
+    // Keep the pipe open: the sandbox goes on printing its start-up banner.
+    child.stdout = Some(stdout.into_inner());
+    (child, root)
+}
 
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let created: serde_json::Value = http
-        .post(format!("{root}/_sandbox/accounts"))
-        .body(r#"{"platform":"instagram","username":"demo"}"#)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = created["access_token"].as_str().unwrap().to_owned();
-    let id = created["id"].as_str().unwrap().to_owned();
-    let me = http
-        .get(format!(
-            "{root}/graph.instagram.com/v23.0/{id}?fields=username&access_token={token}"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me.status(), 200);
-    let refused = http
-        .get(format!(
-            "{root}/graph.instagram.com/v23.0/me?access_token={token}x"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 400);
-
+/// Sends SIGINT, waits for exit 0 and returns everything the sandbox logged.
+async fn stop(mut child: Child) -> String {
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -76,11 +55,62 @@ async fn the_cli_serves_logs_without_tokens_and_stops_cleanly_on_sigint() {
         .unwrap()
         .read_to_string(&mut log)
         .unwrap();
+    log
+}
+
+async fn create_account(http: &reqwest::Client, root: &str, body: &str) -> serde_json::Value {
+    http.post(format!("{root}/_sandbox/accounts"))
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_serves_logs_without_tokens_and_stops_cleanly_on_sigint() {
+    let (child, root) = spawn(&[]);
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let created = create_account(
+        &http,
+        &root,
+        r#"{"platform":"instagram","username":"demo"}"#,
+    )
+    .await;
+    let token = created["access_token"].as_str().unwrap().to_owned();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let me = http
+        .get(format!(
+            "{root}/graph.instagram.com/v23.0/{id}?fields=username&access_token={token}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let refused = http
+        .get(format!(
+            "{root}/graph.instagram.com/v23.0/me?access_token={token}x"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    // A token under a parameter name the log does not know, and as a path segment.
+    for path in [
+        format!("/graph.instagram.com/v23.0/debug_token?input_token={token}"),
+        format!("/graph.instagram.com/v23.0/{token}"),
+    ] {
+        http.get(format!("{root}{path}")).send().await.unwrap();
+    }
+
+    let log = stop(child).await;
     let request_lines: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("/graph.instagram.com/"))
         .collect();
-    assert_eq!(request_lines.len(), 2, "one line per request:\n{log}");
+    assert_eq!(request_lines.len(), 4, "one line per request:\n{log}");
     assert!(
         request_lines[0].contains("GET")
             && request_lines[0].contains("-> 200")
@@ -88,5 +118,106 @@ async fn the_cli_serves_logs_without_tokens_and_stops_cleanly_on_sigint() {
         "{log}"
     );
     assert!(request_lines[1].contains("-> 400"), "{log}");
+    assert!(request_lines[2].contains("input_token=***"), "{log}");
     assert!(!log.contains(&token), "a token reached the log:\n{log}");
+}
+
+#[tokio::test]
+async fn the_cli_clock_moves_forward_through_the_admin_endpoint() {
+    let (child, root) = spawn(&[]);
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let created = create_account(&http, &root, r#"{"platform":"tiktok","username":"demo"}"#).await;
+    let token = created["access_token"].as_str().unwrap().to_owned();
+    let creator = || {
+        http.post(format!(
+            "{root}/open.tiktokapis.com/v2/post/publish/creator_info/query/"
+        ))
+        .bearer_auth(&token)
+        .send()
+    };
+    assert_eq!(creator().await.unwrap().status(), 200);
+    let clock = format!("{root}/_sandbox/clock");
+    let before: serde_json::Value = http.get(&clock).send().await.unwrap().json().await.unwrap();
+    let before = before["unix"].as_i64().unwrap();
+    let wall = chrono::Utc::now().timestamp();
+    assert!((before - wall).abs() < 60, "starts at the system time");
+    let after: serde_json::Value = http
+        .post(&clock)
+        .body(r#"{"advance":"25h"}"#)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let after = after["unix"].as_i64().unwrap();
+    assert!(
+        (after - before - 25 * 3600).abs() < 60,
+        "{before} -> {after}"
+    );
+    let expired = creator().await.unwrap();
+    assert_eq!(expired.status(), 401, "the 2-hour access token expired");
+    stop(child).await;
+}
+
+/// Runs `postcal sandbox` with `args`, expecting it to refuse to start within 5 seconds;
+/// returns its stderr.
+fn refused(args: &[&str]) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_postcal"))
+        .args(["sandbox", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("postcal sandbox {args:?} did not refuse within 5 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "{args:?}: {err}");
+    err
+}
+
+#[test]
+fn configuration_and_fault_files_must_be_small_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("plan.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap();
+    for flag in ["--faults", "--config"] {
+        for path in ["/dev/zero", fifo, dir.path().to_str().unwrap()] {
+            let err = refused(&[flag, path]);
+            assert!(err.contains("not a regular file"), "{flag} {path}: {err}");
+        }
+    }
+    let big = dir.path().join("big.yaml");
+    std::fs::write(&big, format!("# {}\n", "x".repeat(2 * 1024 * 1024))).unwrap();
+    let err = refused(&["--config", big.to_str().unwrap()]);
+    assert!(err.contains("larger than"), "{err}");
+
+    let bad_plan = dir.path().join("faults.yaml");
+    std::fs::write(&bad_plan, "rules:\n  - endpoint: x\n    action: explode\n").unwrap();
+    let err = refused(&["--faults", bad_plan.to_str().unwrap()]);
+    assert!(err.contains("not a valid fault plan"), "{err}");
+    assert!(!err.contains("sandbox configuration"), "{err}");
+    let bad_config = dir.path().join("config.yaml");
+    std::fs::write(&bad_config, "nope: 1\n").unwrap();
+    let err = refused(&["--config", bad_config.to_str().unwrap()]);
+    assert!(err.contains("not a valid sandbox configuration"), "{err}");
 }

@@ -32,7 +32,7 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {name} in {pairs:?}"))
 }
 
-async fn form(sim: &Sim, url: &str, form: &[(&str, &str)]) -> Reply {
+pub(super) async fn form(sim: &Sim, url: &str, form: &[(&str, &str)]) -> Reply {
     reply(sim.http.post(url).form(form).send().await.unwrap()).await
 }
 

@@ -291,3 +291,44 @@ impl Sim {
         self.clock.now()
     }
 }
+
+/// A server on 127.0.0.1 whose every answer is an endless `200 OK` body of zeros, counting the
+/// bytes it managed to send: what a hostile or broken media URL looks like.
+pub struct EndlessServer {
+    pub url: String,
+    pub sent: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl EndlessServer {
+    pub async fn start() -> Self {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/endless.jpg", listener.local_addr().unwrap());
+        let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = sent.clone();
+        tokio::spawn(async move {
+            while let Ok((mut tcp, _)) = listener.accept().await {
+                let counter = counter.clone();
+                tokio::spawn(async move {
+                    let mut request = [0u8; 4096];
+                    let _ = tcp.read(&mut request).await;
+                    let head =
+                        b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nConnection: close\r\n\r\n";
+                    if tcp.write_all(head).await.is_err() {
+                        return;
+                    }
+                    let zeros = vec![0u8; 64 * 1024];
+                    while tcp.write_all(&zeros).await.is_ok() {
+                        counter.fetch_add(zeros.len() as u64, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        Self { url, sent }
+    }
+
+    pub fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
