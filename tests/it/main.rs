@@ -2,6 +2,7 @@
 //! `util` runs the real `postcal` binary; each subsystem has its own module.
 
 mod daemon;
+mod publish;
 mod sandbox;
 mod util;
 mod validate;
