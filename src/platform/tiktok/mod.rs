@@ -67,6 +67,8 @@ pub mod status;
 pub mod upload;
 
 #[cfg(test)]
+mod post_tests;
+#[cfg(test)]
 mod upload_tests;
 
 pub struct TiktokPublisher {

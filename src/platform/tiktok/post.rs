@@ -64,7 +64,9 @@ pub enum Media {
         /// From the file's metadata (`None` when it cannot be read: TikTok then judges).
         duration_ms: Option<u64>,
     },
-    /// 1–35 JPEG or WebP images, pulled.
+    /// 1–35 JPEG or WebP images. Always pulled (TikTok offers no upload for photos), so
+    /// their host must be verified with TikTok; whether it is, TikTok says at init
+    /// (`url_ownership_unverified`, permanent, nothing created).
     Photos(Vec<StagedRef>),
 }
 
