@@ -245,26 +245,22 @@ impl TiktokPublisher {
         };
         self.limits.count_post(target, now);
         tracing::info!(slot = %job.key, publish_id = %answer.publish_id, "TikTok accepted the post");
-        let then = match (&*media, answer.upload_url.as_deref()) {
-            (
+        let then = answer
+            .upload_url
+            .as_deref()
+            .and_then(|url| post::upload(&media, &answer.publish_id, url))
+            .map(|up| FollowUp(Box::new(up)));
+        if then.is_none()
+            && matches!(
+                &*media,
                 Media::Video {
                     transfer: Transfer::Upload(_),
                     ..
-                },
-                Some(url),
-            ) => post::upload(&media, &answer.publish_id, url).map(|u| FollowUp(Box::new(u))),
-            (
-                Media::Video {
-                    transfer: Transfer::Upload(_),
-                    ..
-                },
-                None,
-            ) => {
-                tracing::warn!(slot = %job.key, publish_id = %answer.publish_id, "TikTok answered no upload_url: the video cannot be sent; the post is settled by look-up");
-                None
-            }
-            _ => None,
-        };
+                }
+            )
+        {
+            tracing::warn!(slot = %job.key, publish_id = %answer.publish_id, "TikTok answered no upload_url: the video cannot be sent; the post is settled by look-up");
+        }
         Ok(Commit::Accepted {
             remote_ids: vec![answer.publish_id],
             then,
@@ -293,11 +289,19 @@ impl TiktokPublisher {
     ) -> Outcome<LookupResult> {
         let target = &job.key.target;
         let Some(publish_id) = prepared.remote_ids.first() else {
-            return Ok(status::no_publish_id(
-                target,
-                self.memory.username(target).as_deref(),
-                since,
-            ));
+            // Only to name the profile to check: any failure here leaves the account's key.
+            let username = match self.memory.username(target) {
+                Some(u) => Some(u),
+                None => match self.cx.access(target).await {
+                    Ok(access) => self
+                        .creator_info(target, &access)
+                        .await
+                        .ok()
+                        .map(|c| c.creator_username),
+                    Err(_) => None,
+                },
+            };
+            return Ok(status::no_publish_id(target, username.as_deref(), since));
         };
         let access = self.cx.access(target).await?;
         let now = self.cx.now();

@@ -437,7 +437,64 @@ async fn an_init_applied_then_answered_500_is_never_sent_again() {
     assert_eq!(tt.only_entry().text.as_deref(), Some("Lost answer"));
     let r = machine.drive(r, &job, true, Goal::Publish).await.unwrap();
     assert!(matches!(r.state, SlotState::NeedsReview { .. }));
+    // After a restart (nothing in memory) the look-up still names the profile to check.
+    let restarted = TiktokPublisher::new(tt.h.context());
+    let found = restarted.lookup(&job, &Prepared::default(), t0()).await;
+    assert!(
+        matches!(&found, Ok(LookupResult::Unknown { why }) if why.contains("@acme")),
+        "{found:?}"
+    );
     assert_eq!(tt.calls("tiktok.video_init"), 1);
+}
+
+#[tokio::test]
+async fn an_upload_cut_short_is_given_up_once_its_url_expired_and_posted_again_once() {
+    let tt = Tt::start().await;
+    let bytes = video(21_000_000);
+    let job = tt.video_job("cut", "Cut short", &bytes, json!({"privacy": "SELF_ONLY"}));
+    // The init is answered, then postcal stops before a single chunk is sent.
+    let p = tt.publisher.prepare(&job).await.unwrap();
+    tt.publisher.ready(&job, &p).await.unwrap();
+    let Commit::Accepted { remote_ids, then } = tt.publisher.commit(&job, &p).await.unwrap() else {
+        panic!()
+    };
+    assert!(then.is_some());
+    drop(then);
+    let store = MemStore::new();
+    let (machine, _stop) = tt.h.machine(tt.publisher.clone(), &store);
+    let mut r = Record::planned(
+        job.key.clone(),
+        job.content_hash.clone(),
+        Revision::default(),
+        t0(),
+    );
+    r.state = SlotState::Committed { remote_ids };
+    r.armed_at = Some(t0());
+    tt.h.advance(30 * 60);
+    let r = machine.drive(r, &job, true, Goal::Publish).await.unwrap();
+    assert!(
+        matches!(r.state, SlotState::Committed { .. }),
+        "within the URL's hour: pending {r:?}"
+    );
+    tt.h.advance(41 * 60);
+    let r = machine.drive(r, &job, true, Goal::Publish).await.unwrap();
+    assert!(
+        matches!(
+            r.state,
+            SlotState::Failed {
+                permanent: false,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    tt.h.advance(120);
+    let r = machine.drive(r, &job, true, Goal::Publish).await.unwrap();
+    tt.h.advance(60);
+    let r = machine.drive(r, &job, true, Goal::Publish).await.unwrap();
+    assert!(matches!(r.state, SlotState::Published { .. }), "{r:?}");
+    assert_eq!(tt.only_entry().media[0].sha256, sha256(&bytes));
+    assert_eq!(tt.calls("tiktok.video_init"), 2);
 }
 
 #[tokio::test]

@@ -221,8 +221,9 @@ impl Harness {
         self.clock.advance(chrono::Duration::seconds(secs));
     }
 
-    /// The state machine the daemon would run, on this clock and an in-memory store. Keep the
-    /// returned sender: dropping it does not stop the machine, but shutdown goes through it.
+    /// The state machine the daemon would run, on this clock and an in-memory store, with a
+    /// `max_lateness` of 6 hours (so a retry an hour later is not recorded missed). Keep the
+    /// returned sender: shutdown goes through it.
     pub fn machine(
         &self,
         publisher: Arc<dyn Publisher>,
@@ -237,7 +238,7 @@ impl Harness {
             backoff: Backoff::default(),
             jitter: Arc::new(Mutex::new(Jitter::seeded(7))),
             shutdown,
-            max_lateness: chrono::Duration::hours(1),
+            max_lateness: chrono::Duration::hours(6),
             limits: CallLimits::default(),
         };
         (machine, stop)
