@@ -121,7 +121,7 @@ pub struct PublishStatus {
     pub status: String,
     #[serde(default)]
     pub fail_reason: Option<String>,
-    /// [sic]: TikTok's spelling. Numbers in TikTok's answers; strings accepted too.
+    /// TikTok's spelling (sic). Numbers in TikTok's answers; strings accepted too.
     #[serde(default, alias = "publicly_available_post_id")]
     pub publicaly_available_post_id: Vec<Value>,
     #[serde(default)]

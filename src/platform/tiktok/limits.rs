@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::platform::TargetKey;
 use crate::secret::Secret;
 
-/// The rolled-up numbers, with TikTok's documented values as defaults.
+/// The rates and the daily cap; TikTok's documented values by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rates {
     pub init_per_minute: usize,
