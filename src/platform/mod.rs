@@ -21,6 +21,7 @@ pub mod instagram;
 pub mod media;
 pub mod router;
 pub mod threads;
+pub mod tiktok;
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,7 +1,10 @@
-//! Publishing for real: the daemon and the platform publishers against the sandbox, every kind
-//! of post on every platform, compared with the sandbox's ledger.
+//! Publishing for real against the sandbox: every kind of post on every platform, compared with
+//! the sandbox's ledger. `util` drives the daemon over a calendar (the whole loop); `direct`
+//! drives one publisher through the state machine, for the protocol's edge cases.
 
+mod direct;
 mod facebook;
 mod instagram;
 mod threads;
+mod tiktok;
 pub mod util;
