@@ -38,6 +38,12 @@ pub trait Clock: Send + Sync {
         let _ = by;
         Err(MoveError::NotAdjustable)
     }
+
+    /// The caller has nothing to do until `deadline`. A fast-forwarding demo clock
+    /// ([`WarpClock::fast_forward`]) jumps there after a short pause; every other clock sleeps.
+    fn idle_until(&self, deadline: DateTime<Utc>) -> Sleep<'_> {
+        self.sleep_until(deadline)
+    }
 }
 
 /// Why [`Clock::try_advance`] did not move a clock.
@@ -211,11 +217,20 @@ impl Clock for OffsetClock {
 
 /// Wall time shifted to start at a chosen instant and sped up by a factor: `--now` and time
 /// warp for demos (`factor = 60.0` makes an hour pass in a minute).
+///
+/// Fast-forwarding ([`WarpClock::fast_forward`]): when its user is idle until some time, the
+/// clock jumps there after a short pause instead of waiting, so months of a calendar pass in a
+/// minute while every publication still runs at the warp factor (processing delays, polling
+/// and timeouts keep their proportions to real network time).
 #[derive(Debug, Clone)]
 pub struct WarpClock {
     origin_real: Instant,
     origin_virtual: DateTime<Utc>,
     factor: f64,
+    /// Time skipped so far (fast-forward), and a signal to sleepers that it moved.
+    skipped: Arc<watch::Sender<chrono::Duration>>,
+    /// `Some(pause)`: fast-forward over idle time, pausing this long (real time) first.
+    pause: Option<Duration>,
 }
 
 impl WarpClock {
@@ -231,6 +246,16 @@ impl WarpClock {
             origin_real: Instant::now(),
             origin_virtual: start,
             factor,
+            skipped: Arc::new(watch::channel(chrono::Duration::zero()).0),
+            pause: None,
+        }
+    }
+
+    /// [`WarpClock::new`], jumping over idle time after `pause` of real time.
+    pub fn fast_forward(start: DateTime<Utc>, factor: f64, pause: Duration) -> Self {
+        Self {
+            pause: Some(pause),
+            ..Self::new(start, factor)
         }
     }
 
@@ -244,20 +269,43 @@ impl Clock for WarpClock {
     fn now(&self) -> DateTime<Utc> {
         let real = self.origin_real.elapsed().mul_f64(self.factor);
         let real = chrono::Duration::from_std(real).unwrap_or(chrono::Duration::MAX);
+        let skipped = *self.skipped.borrow();
         self.origin_virtual
             .checked_add_signed(real)
+            .and_then(|t| t.checked_add_signed(skipped))
             .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     fn sleep_until(&self, deadline: DateTime<Utc>) -> Sleep<'_> {
+        let mut skips = self.skipped.subscribe();
         Box::pin(async move {
             loop {
                 let left = self.real_duration_until(deadline);
                 if left.is_zero() {
                     return;
                 }
-                tokio::time::sleep(left.min(Duration::from_secs(30))).await;
+                tokio::select! {
+                    () = tokio::time::sleep(left.min(Duration::from_secs(30))) => {}
+                    // A fast-forward may have brought the deadline.
+                    _ = skips.changed() => {}
+                }
             }
+        })
+    }
+
+    fn idle_until(&self, deadline: DateTime<Utc>) -> Sleep<'_> {
+        let Some(pause) = self.pause else {
+            return self.sleep_until(deadline);
+        };
+        Box::pin(async move {
+            if self.real_duration_until(deadline) > pause {
+                tokio::time::sleep(pause).await;
+                let ahead = deadline - self.now();
+                if ahead > chrono::Duration::zero() {
+                    self.skipped.send_modify(|s| *s += ahead);
+                }
+            }
+            self.sleep_until(deadline).await;
         })
     }
 }
@@ -344,6 +392,28 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_fast_forward_clock_jumps_over_idle_time_and_wakes_sleepers() {
+        let clock = WarpClock::fast_forward(t0(), 1.0, Duration::from_millis(10));
+        let far = t0() + chrono::Duration::days(30);
+        let sleeper = {
+            let clock = clock.clone();
+            tokio::spawn(async move { clock.sleep_until(far).await })
+        };
+        let started = Instant::now();
+        clock.idle_until(far).await;
+        assert!(clock.now() >= far);
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // A plain warp clock does not jump.
+        let plain = WarpClock::new(t0(), 1.0);
+        let idle = tokio::time::timeout(Duration::from_millis(50), plain.idle_until(far)).await;
+        assert!(idle.is_err(), "a plain clock must wait");
     }
 
     #[test]

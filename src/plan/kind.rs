@@ -78,17 +78,51 @@ mod tests {
         let cases = [
             (Platform::Instagram, vec!["a.jpg"], "{}", "photo"),
             (Platform::Instagram, vec!["a.MP4"], "{}", "reel"),
-            (Platform::Instagram, vec!["a.jpg", "b.mp4"], "{}", "carousel of 2"),
-            (Platform::Instagram, vec!["a.mp4"], r#"{"kind":"story"}"#, "story"),
-            (Platform::Threads, vec![], r#"{"link_attachment":"https://x"}"#, "text with link"),
-            (Platform::Threads, vec!["a.jpg", "b.png", "c.mov"], "{}", "carousel of 3"),
-            (Platform::Facebook, vec![], r#"{"link":"https://x"}"#, "link post"),
+            (
+                Platform::Instagram,
+                vec!["a.jpg", "b.mp4"],
+                "{}",
+                "carousel of 2",
+            ),
+            (
+                Platform::Instagram,
+                vec!["a.mp4"],
+                r#"{"kind":"story"}"#,
+                "story",
+            ),
+            (
+                Platform::Threads,
+                vec![],
+                r#"{"link_attachment":"https://x"}"#,
+                "text with link",
+            ),
+            (
+                Platform::Threads,
+                vec!["a.jpg", "b.png", "c.mov"],
+                "{}",
+                "carousel of 3",
+            ),
+            (
+                Platform::Facebook,
+                vec![],
+                r#"{"link":"https://x"}"#,
+                "link post",
+            ),
             (Platform::Facebook, vec!["a.jpg", "b.png"], "{}", "2 photos"),
             (Platform::Tiktok, vec!["a.mp4"], "{}", "video"),
-            (Platform::Tiktok, vec!["a.jpg", "b.webp"], "{}", "photo post of 2"),
+            (
+                Platform::Tiktok,
+                vec!["a.jpg", "b.webp"],
+                "{}",
+                "photo post of 2",
+            ),
         ];
         for (platform, files, options, want) in cases {
-            assert_eq!(label(&content(platform, &files, options)), want, "{files:?} {options}");
+            assert_eq!(
+                label(&content(platform, &files, options)),
+                want,
+                "{files:?} {options}"
+            );
         }
     }
 }

@@ -71,10 +71,22 @@ impl Context {
         Ok(staged)
     }
 
+    /// Stages one file. Instagram, Threads and Facebook fetch media from a URL, so a calendar
+    /// without `public_url` cannot publish media there (TikTok can upload instead).
     pub async fn stage(&self, media: &MediaContent, platform: Platform) -> Outcome<StagedRef> {
-        self.media
+        let staged = self
+            .media
             .stage(media, platform, self.now() + SHARE_FOR)
-            .await
+            .await?;
+        if staged.url.is_empty() && platform != Platform::Tiktok {
+            return Err(Failure::permanent(format!(
+                "{} fetches media from a public URL, and postcal.yaml has no `public_url`: set it \
+                 to the address at which the platforms reach postcal's media server (README, \
+                 \"Publishing for real\")",
+                platform.display_name()
+            )));
+        }
+        Ok(staged)
     }
 
     /// A file named by an option (a reel cover), staged like the post's media.

@@ -118,7 +118,10 @@ pub struct Options {
 /// A callback for finished slot work: the record it ended with, and the kind of post in words
 /// ("carousel of 3").
 #[derive(Clone)]
-pub struct Observer(pub Arc<dyn Fn(&Record, &str) + Send + Sync>);
+pub struct Observer(pub Arc<ObserveFn>);
+
+/// What an [`Observer`] calls.
+pub type ObserveFn = dyn Fn(&Record, &str) + Send + Sync;
 
 impl std::fmt::Debug for Observer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -279,8 +282,11 @@ impl Daemon {
                 (w, u) => w.or(u),
             };
             let clock = self.clock.clone();
+            let idle = self.tasks.is_empty();
             let sleep = async {
                 match wake_at {
+                    // Nothing in flight: a demo clock may jump to the next due time.
+                    Some(t) if idle => clock.idle_until(t).await,
                     Some(t) => clock.sleep_until(t).await,
                     None => std::future::pending().await,
                 }

@@ -102,7 +102,7 @@ impl CreatorSettings {
 }
 
 /// A created account and the tokens a test needs to act as it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SeededAccount {
     pub platform: Platform,
     /// Instagram user id, Page id, Threads user id, or TikTok `open_id`.

@@ -160,9 +160,9 @@ const EXAMPLE_MEDIA: [Example; 15] = [
     ("feed-1080x1350.jpg", MediaFormat::Jpeg, (1080, 1350), None),
     ("square-1080.jpg", MediaFormat::Jpeg, (1080, 1080), None),
     (
-        "landscape-1200x628.jpg",
+        "landscape-1200x630.jpg",
         MediaFormat::Jpeg,
-        (1200, 628),
+        (1200, 630),
         None,
     ),
     ("carousel-1.jpg", MediaFormat::Jpeg, (1080, 1080), None),

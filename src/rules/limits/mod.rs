@@ -120,16 +120,17 @@ pub struct Aspect {
 }
 
 impl Aspect {
-    /// Whether `width`×`height` is inside the range. Platforms state ratios to two decimals
-    /// (1.91:1) and their own recommended sizes sit on the edge (1200×628 is 1.9108:1), so the
-    /// ratio is compared rounded to two decimals.
+    /// Whether `width`×`height` is inside the range, compared exactly. Meta's own link-image
+    /// size 1200×628 is 1.9108:1, just past 1.91:1: whether Instagram rounds is not
+    /// documented, so postcal takes the strict reading, as the sandbox does (a post that
+    /// validates must not be refused when it is published). 1200×630 fits.
     pub fn contains(&self, width: u32, height: u32) -> bool {
         if width == 0 || height == 0 {
             return false;
         }
-        let round = |r: f64| (r * 100.0).round() / 100.0;
-        let ratio = round(f64::from(width) / f64::from(height));
-        ratio >= round(self.min.0 / self.min.1) && ratio <= round(self.max.0 / self.max.1)
+        // Cross-multiplied, so no rounding decides: w/h >= a/b  <=>  w*b >= a*h.
+        let (w, h) = (f64::from(width), f64::from(height));
+        w * self.min.1 >= self.min.0 * h && w * self.max.1 <= self.max.0 * h
     }
 
     pub fn describe(&self) -> String {
@@ -280,7 +281,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn aspect_ranges_round_to_two_decimals() {
+    fn aspect_ranges_are_compared_exactly() {
         let feed = Aspect {
             min: (4.0, 5.0),
             max: (1.91, 1.0),
@@ -288,9 +289,10 @@ mod tests {
         for (w, h, inside) in [
             (1080, 1350, true),
             (1080, 1080, true),
-            (1200, 628, true), // 1.9108:1, Meta's own link-image size
+            (1200, 628, false), // 1.9108:1, Meta's own link-image size: past 1.91:1
+            (1200, 630, true),
             (1080, 566, true),
-            (1080, 1351, true), // 0.7994 rounds to 0.80
+            (1080, 1351, false), // 0.7994: past 4:5
             (1080, 1400, false),
             (1080, 1920, false),
             (1920, 1000, false),

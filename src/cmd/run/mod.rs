@@ -1,0 +1,322 @@
+//! `postcal run`: the daemon (or one pass of it with `--once`).
+
+mod report;
+mod wiring;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use miette::{IntoDiagnostic, miette};
+use tokio::sync::watch;
+
+use super::Exit;
+use super::plan::parse_now;
+use crate::clock::{SharedClock, SystemClock, WarpClock};
+use crate::plan::render::summary_line;
+use crate::reconcile::{
+    Daemon, FakePublisher, Options, Publisher, RecordingPublisher, Wakeup, WatchOptions,
+};
+use crate::state::{self, MemStore, OpenMode, Record, SledStore, StateLock, Store};
+pub use wiring::Destination;
+
+/// Publish on time: watch the calendar and publish each slot when it is due.
+///
+/// Takes an exclusive lock on the calendar's state directory (`.postcal/`), then loops: after
+/// any change to the manifests (debounced) or when the next slot comes due, it recomputes the
+/// plan and acts on what is due; in between it sleeps. Slots are prepared ahead of their time
+/// where that is harmless (Instagram and Threads containers, unpublished Facebook photos), so
+/// a video that takes minutes to process still goes out on time. Every step of a publication
+/// is recorded durably before the next, so a crash or kill at any moment never posts twice and
+/// never loses a post: on restart, unfinished work is resolved by look-up. SIGINT/SIGTERM stop
+/// it between steps (a commit in flight is finished and recorded) and exit 0; a second signal
+/// exits at once.
+///
+/// Without `--sandbox`, it publishes for real: tokens come from POSTCAL_TOKEN_<PLATFORM>_<ACCOUNT>
+/// variables and media are served to the platforms at `public_url` (README, "Publishing for
+/// real").
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The calendar directory (the one holding postcal.yaml).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Act on what is due now, then exit (for cron and CI) instead of running as a daemon.
+    #[arg(long)]
+    pub once: bool,
+    /// Publish nothing and write no state: print what would be done. Reads the current state,
+    /// so it shows exactly what a real run would do next.
+    #[arg(long, conflicts_with_all = ["sandbox", "sandbox_url"])]
+    pub dry_run: bool,
+    /// Publish to a platform simulator started in this process instead of the platforms: the
+    /// calendar's accounts are created in it, the media are served to it over loopback, and
+    /// every post really goes through the publishing protocol. No credentials, no network.
+    #[arg(long, conflicts_with = "sandbox_url")]
+    pub sandbox: bool,
+    /// Publish to an already running `postcal sandbox` at this URL (its ledger outlives this
+    /// process: tests kill the daemon and check it).
+    #[arg(long, value_name = "URL")]
+    pub sandbox_url: Option<String>,
+    /// Exit once nothing is left to publish (every slot published, failed, missed or waiting
+    /// for review), instead of waiting for more.
+    #[arg(long)]
+    pub exit_when_idle: bool,
+    /// Exit when the clock reaches this time (RFC 3339, or local time in the calendar's
+    /// timezone).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Start the clock at this time (RFC 3339, or local time in the calendar's timezone) for
+    /// demos and tests; with --warp it runs faster than real time.
+    #[arg(long)]
+    pub now: Option<String>,
+    /// How many times faster than real time the clock runs (60 = an hour a minute).
+    #[arg(long, default_value_t = 1.0)]
+    pub warp: f64,
+    /// Jump over the time when nothing is happening (after a short pause) instead of waiting
+    /// for it: a demo of months of posts in a minute. Work in flight still runs at --warp.
+    #[arg(long)]
+    pub fast_forward: bool,
+    /// With --fast-forward: the pause before each jump, in milliseconds (tests use 0).
+    #[arg(long, default_value_t = 600, hide = true)]
+    pub fast_forward_pause_ms: u64,
+    /// Where the media server listens (publishing for real): the platforms fetch media through
+    /// `public_url`, which a reverse proxy or tunnel maps to this address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8791")]
+    pub media_listen: SocketAddr,
+    /// How long before its time a slot is prepared (containers, unpublished photos), in
+    /// minutes; 0 prepares when due.
+    #[arg(long, value_name = "MINUTES", default_value_t = 10)]
+    pub prepare_lead: u32,
+    /// Log format on stderr. Set POSTCAL_LOG (e.g. `debug`, `postcal=trace`) for more detail.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// Quiet time after the last file change before rescanning, in milliseconds: editors and
+    /// `git checkout` write many files at once, and one rescan covers them all.
+    #[arg(long, default_value_t = 300)]
+    pub debounce_ms: u64,
+    /// Longest wait from the first change of a burst to its rescan, in milliseconds, so a
+    /// directory that never stops changing is still picked up.
+    #[arg(long, default_value_t = 3000)]
+    pub debounce_cap_ms: u64,
+    /// A publisher for tests and benchmarks: `fake` is an in-process fake platform.
+    #[arg(long, value_enum, hide = true)]
+    pub publisher: Option<PublisherChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PublisherChoice {
+    Fake,
+}
+
+/// Installs the tracing subscriber (stderr, human or JSON, filtered by `POSTCAL_LOG`, else
+/// `default`).
+pub fn init_logging(format: LogFormat, default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("POSTCAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Human => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+pub fn run(args: Args) -> miette::Result<Exit> {
+    // The sandbox's per-request lines would drown the publications a demo prints; a demo
+    // (stdout shows each publication) logs only warnings unless POSTCAL_LOG says otherwise.
+    let sandboxed = args.sandbox || args.sandbox_url.is_some();
+    init_logging(
+        args.log_format,
+        if sandboxed {
+            "warn"
+        } else {
+            "info,postcal::sandbox=warn"
+        },
+    );
+    if !args.dir.join(crate::manifest::load::CONFIG_FILE).is_file() {
+        return Err(miette!(
+            "no postcal.yaml in {}; give postcal the calendar directory",
+            args.dir.display()
+        ));
+    }
+    if !(args.warp.is_finite() && (1e-3..=1e7).contains(&args.warp)) {
+        return Err(miette!("--warp must be between 0.001 and 10000000"));
+    }
+    let config = crate::manifest::load::config_only(&args.dir).ok_or_else(|| {
+        miette!(
+            help = "run `postcal validate` to see what is wrong with it",
+            "postcal.yaml cannot be read"
+        )
+    })?;
+    let tz = crate::manifest::time::parse_timezone(&config.timezone.value).unwrap_or(Tz::UTC);
+    let start = match &args.now {
+        Some(v) => Some(parse_now(v, Some(tz))?),
+        None => None,
+    };
+    let clock: SharedClock = if args.fast_forward {
+        let start = start.unwrap_or_else(chrono::Utc::now);
+        Arc::new(WarpClock::fast_forward(
+            start,
+            args.warp,
+            Duration::from_millis(args.fast_forward_pause_ms),
+        ))
+    } else if start.is_some() || args.warp != 1.0 {
+        Arc::new(WarpClock::new(
+            start.unwrap_or_else(chrono::Utc::now),
+            args.warp,
+        ))
+    } else {
+        Arc::new(SystemClock)
+    };
+    let until = args
+        .until
+        .as_deref()
+        .map(|v| parse_now(v, Some(tz)).map_err(|e| miette!("--until: {e}")))
+        .transpose()?;
+    let destination = match (&args.sandbox_url, args.sandbox) {
+        (Some(url), _) => Destination::SandboxAt(url.clone()),
+        (None, true) => Destination::Sandbox,
+        (None, false) => Destination::Platforms {
+            media_listen: args.media_listen,
+        },
+    };
+    let state_dir = state::state_dir(&args.dir);
+    // The lock comes first: a second instance fails here, before it has touched anything.
+    #[allow(clippy::type_complexity)]
+    let (store, records, _lock, snapshot_dir): (
+        Box<dyn Store>,
+        Vec<Record>,
+        Option<StateLock>,
+        Option<PathBuf>,
+    ) = if args.dry_run {
+        let observed = state::read_observed(&state_dir).into_diagnostic()?;
+        let records = observed.records.clone();
+        (
+            Box::new(MemStore::with_records(observed.records)),
+            records,
+            None,
+            None,
+        )
+    } else {
+        let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
+        let (store, records) = SledStore::open_and_load(&state_dir, OpenMode::Create)
+            .into_diagnostic()?
+            .ok_or_else(|| miette!("the state store could not be created"))?;
+        (
+            Box::new(store),
+            records,
+            Some(lock),
+            Some(state_dir.clone()),
+        )
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .into_diagnostic()?;
+    runtime.block_on(async {
+        // Installed first: a signal at any point from here on stops the daemon cleanly.
+        let mut signals = Signals::install().into_diagnostic()?;
+        let (stop, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            signals.next().await;
+            tracing::info!("signal received: finishing the step in flight, then exiting (a second signal exits at once)");
+            let _ = stop.send(true);
+            signals.next().await;
+            tracing::warn!("second signal: exiting now");
+            std::process::exit(130);
+        });
+        let report = report::Report::new(tz);
+        let (publisher, wiring): (Arc<dyn Publisher>, Option<wiring::Wiring>) =
+            match (args.dry_run, args.publisher) {
+                (true, _) => (Arc::new(RecordingPublisher::new(true)), None),
+                (false, Some(PublisherChoice::Fake)) => (Arc::new(FakePublisher::new()), None),
+                (false, None) => {
+                    let w = wiring::wire(&destination, &args.dir, &config, &state_dir, clock.clone()).await?;
+                    (w.publisher.clone(), Some(w))
+                }
+            };
+        if let Some(w) = &wiring {
+            tracing::info!(to = %w.describe, media = %w.media_server.addr(), "publishing");
+        }
+        let options = Options {
+            snapshot_dir,
+            prepare_lead: chrono::Duration::minutes(i64::from(args.prepare_lead)),
+            exit_when_idle: args.exit_when_idle,
+            until,
+            observer: Some(report.observer()),
+            ..Options::default()
+        };
+        let mut daemon = Daemon::with_records(
+            args.dir.clone(),
+            store,
+            records,
+            publisher,
+            clock.clone(),
+            options,
+        );
+        let wake = Wakeup::new();
+        if args.once {
+            let plan = daemon.pass(&wake, &stop_rx).await.into_diagnostic()?;
+            println!("{}", summary_line(&plan.summary, plan.errors));
+            report.finish(wiring.as_ref().and_then(wiring::Wiring::ledger_line));
+            return Ok(Exit::Clean);
+        }
+        let _watcher = crate::reconcile::watch(
+            &args.dir,
+            wake.clone(),
+            WatchOptions {
+                debounce: Duration::from_millis(args.debounce_ms),
+                cap: Duration::from_millis(args.debounce_cap_ms.max(args.debounce_ms)),
+            },
+        )
+        .into_diagnostic()?;
+        tracing::info!(dir = %args.dir.display(), pid = std::process::id(), "postcal daemon started");
+        daemon.run(wake, stop_rx).await.into_diagnostic()?;
+        report.finish(wiring.as_ref().and_then(wiring::Wiring::ledger_line));
+        Ok(Exit::Clean)
+    })
+}
+
+/// SIGINT and SIGTERM (Ctrl-C elsewhere), registered when created.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
