@@ -66,7 +66,7 @@ pub struct Poll {
 impl Default for Poll {
     fn default() -> Self {
         Self {
-            first: chrono::Duration::seconds(5),
+            first: chrono::Duration::seconds(2),
             max_interval: chrono::Duration::seconds(60),
             budget: chrono::Duration::minutes(20),
         }

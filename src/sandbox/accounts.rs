@@ -176,12 +176,15 @@ fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// Creates the account (and its Facebook user) and issues its tokens.
+/// Creates the account (and its Facebook user) and issues its tokens. With `reuse`, an
+/// account of the same platform and username is found again instead (new tokens, same ids):
+/// a client that restarts gets its accounts back.
 pub(crate) fn seed(
     world: &mut World,
     spec: &AccountSpec,
     now: chrono::DateTime<chrono::Utc>,
     lifetimes: &TokenLifetimes,
+    reuse: bool,
 ) -> SeededAccount {
     let (own, fb) = default_scopes(spec.platform);
     let own_scopes = spec
@@ -194,8 +197,25 @@ pub(crate) fn seed(
         .as_ref()
         .map(|s| s.iter().cloned().collect())
         .unwrap_or_else(|| set(fb));
-    let id = world.next_id();
     let name = spec.name.clone().unwrap_or_else(|| spec.username.clone());
+    if reuse
+        && let Some(existing) = world
+            .accounts
+            .values()
+            .find(|a| a.platform == spec.platform && a.username == spec.username)
+            .cloned()
+    {
+        return issue(
+            world,
+            spec,
+            existing.id,
+            existing.fb_user,
+            now,
+            lifetimes,
+            (own_scopes, fb_scopes),
+        );
+    }
+    let id = world.next_id();
 
     let fb_user = matches!(spec.platform, Platform::Instagram | Platform::Facebook).then(|| {
         let uid = world.next_id();
@@ -220,6 +240,27 @@ pub(crate) fn seed(
         },
     );
 
+    issue(
+        world,
+        spec,
+        id,
+        fb_user,
+        now,
+        lifetimes,
+        (own_scopes, fb_scopes),
+    )
+}
+
+/// Issues a fresh set of tokens for an account (new, or found again by `seed` with `reuse`).
+fn issue(
+    world: &mut World,
+    spec: &AccountSpec,
+    id: String,
+    fb_user: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+    lifetimes: &TokenLifetimes,
+    (own_scopes, fb_scopes): (BTreeSet<String>, BTreeSet<String>),
+) -> SeededAccount {
     let long = Some(super::config::secs(lifetimes.meta_long_lived_secs));
     let (kind, lifetime, long_lived) = match spec.platform {
         Platform::Instagram => (TokenKind::InstagramUser, long, true),

@@ -9,7 +9,7 @@
 //! | GET | `/_sandbox/counters` | calls received per endpoint |
 //! | GET / PUT / DELETE | `/_sandbox/faults` | read, replace (YAML or JSON body), clear the fault plan |
 //! | POST | `/_sandbox/faults/rules` | add one rule |
-//! | POST | `/_sandbox/accounts` | create an account (`AccountSpec` as JSON); answers its tokens |
+//! | POST | `/_sandbox/accounts` | create an account (`AccountSpec` as JSON), or find the one with the same platform and username again; answers fresh tokens |
 //! | GET | `/_sandbox/clock` | the sandbox's current time: `{"now": RFC 3339, "unix": seconds}` |
 //! | POST | `/_sandbox/clock` | `{"advance": "25h"}` or `{"set": RFC 3339}`: moves it forward |
 //!
@@ -110,7 +110,7 @@ async fn accounts_post(State(engine): State<Arc<Engine>>, body: String) -> Respo
         Ok(spec) => {
             let now = engine.now();
             let lifetimes = engine.config.tokens.clone();
-            let seeded = seed(&mut engine.world(), &spec, now, &lifetimes);
+            let seeded = seed(&mut engine.world(), &spec, now, &lifetimes, true);
             (StatusCode::CREATED, axum::Json(seeded)).into_response()
         }
         Err(e) => bad_request(e),

@@ -231,7 +231,7 @@ impl Sandbox {
     pub fn add_account(&self, spec: AccountSpec) -> SeededAccount {
         let now = self.engine.now();
         let lifetimes = self.engine.config.tokens.clone();
-        accounts::seed(&mut self.engine.world(), &spec, now, &lifetimes)
+        accounts::seed(&mut self.engine.world(), &spec, now, &lifetimes, false)
     }
 
     /// Revokes a token as if the user had removed the app (Graph 190/458, TikTok

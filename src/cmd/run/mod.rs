@@ -188,7 +188,13 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             media_listen: args.media_listen,
         },
     };
-    let state_dir = state::state_dir(&args.dir);
+    // Sandbox runs keep their state apart (`.postcal/sandbox/`): a post published to a
+    // simulator must never count as published for a real run of the same calendar.
+    let real_state = state::state_dir(&args.dir);
+    let state_dir = match &destination {
+        Destination::Platforms { .. } => real_state,
+        _ => real_state.join("sandbox"),
+    };
     // The lock comes first: a second instance fails here, before it has touched anything.
     #[allow(clippy::type_complexity)]
     let (store, records, _lock, snapshot_dir): (
@@ -205,6 +211,10 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             None,
             None,
         )
+    } else if destination == Destination::Sandbox {
+        // The in-process sandbox forgets everything when the run ends; so does its state.
+        let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
+        (Box::new(MemStore::new()), Vec::new(), Some(lock), None)
     } else {
         let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
         let (store, records) = SledStore::open_and_load(&state_dir, OpenMode::Create)
