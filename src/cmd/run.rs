@@ -116,28 +116,24 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     };
     let state_dir = state::state_dir(&args.dir);
     // The lock comes first: a second instance fails here, before it has touched anything.
-    #[allow(clippy::type_complexity)]
-    let (store, records, _lock, snapshot_dir): (
-        Box<dyn Store>,
-        Vec<Record>,
-        Option<StateLock>,
-        Option<PathBuf>,
-    ) = if args.dry_run {
-        let observed = state::read_observed(&state_dir).into_diagnostic()?;
-        let records = observed.records.clone();
-        (
-            Box::new(MemStore::with_records(observed.records)),
-            records,
-            None,
-            None,
-        )
-    } else {
-        let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
-        let (store, records) = SledStore::open_and_load(&state_dir, OpenMode::Create)
-            .into_diagnostic()?
-            .ok_or_else(|| miette!("the state store could not be created"))?;
-        (Box::new(store), records, Some(lock), Some(state_dir))
-    };
+    let (store, records, snapshot_dir): (Box<dyn Store>, Vec<Record>, Option<PathBuf>) =
+        if args.dry_run {
+            let observed = state::read_observed(&state_dir).into_diagnostic()?;
+            let records = observed.records.clone();
+            (
+                Box::new(MemStore::with_records(observed.records)),
+                records,
+                None,
+            )
+        } else {
+            let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
+            let (mut store, records) = SledStore::open_and_load(&state_dir, OpenMode::Create)
+                .into_diagnostic()?
+                .ok_or_else(|| miette!("the state store could not be created"))?;
+            // The store holds the lock from now on, and checks it before every pass and write.
+            store.hold(lock);
+            (Box::new(store), records, Some(state_dir))
+        };
     let options = Options {
         snapshot_dir,
         ..Options::default()

@@ -237,6 +237,8 @@ impl Daemon {
         wake: &Wakeup,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<Arc<Plan>, Fatal> {
+        // The state directory deleted or replaced under us: stop before acting (issue 10).
+        self.store.check_intact()?;
         // Bounded: every action moves a slot forward, but never spin on a platform that keeps
         // answering "now".
         for _ in 0..64 {
