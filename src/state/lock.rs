@@ -20,6 +20,11 @@
 //! - The lock is released when the [`StateLock`] is dropped or the process dies (it is an OS
 //!   file lock, never a stale pid file).
 //!
+//! # Errors
+//! [`LockError::Held`]: another writer runs. [`LockError::Lost`]: the state directory moved
+//! under this one (fatal for a daemon). [`LockError::Io`]: the directory cannot be created or
+//! locked.
+//!
 //! # Assumptions
 //! - The state directory is on a local filesystem where `flock` works (not all network
 //!   filesystems honour it), and `flock` works on directories (Linux, the BSDs, macOS).

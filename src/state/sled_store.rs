@@ -25,6 +25,11 @@
 //! counts its records into a new tally, then marks the store schema 2. Older postcal versions
 //! refuse a schema-2 store, since their writes would not update the tally.
 //!
+//! # Errors
+//! Every [`StoreError`] is fatal for the process: `Corrupt`/`CorruptRecord`/`NewerSchema` when
+//! the database cannot be read as it is, `RecordsLost` when it disagrees with its tally, `Lost`
+//! when its directory or lock moved, `Open`/`Write` for I/O failures.
+//!
 //! # Assumptions
 //! - The caller holds the state-directory lock; sled itself also refuses a second process.
 

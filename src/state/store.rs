@@ -7,6 +7,10 @@
 //!   the transition. The reconcile loop calls nothing remote between a transition and its
 //!   `persist`.
 //!
+//! # Errors
+//! [`StoreError`], always fatal for the process: postcal never goes on without knowing what it
+//! already published.
+//!
 //! # Assumptions
 //! - One writer per store (the state-directory lock, [`super::StateLock`], ensures it for the
 //!   sled store); nothing else here assumes a single process, so a shared database can implement
