@@ -15,8 +15,9 @@
 //!   before the first write), they are compared with the tally: a store that lost records,
 //!   or holds older versions of them, is refused ([`StoreError::RecordsLost`]) instead of being
 //!   read as it is (sled silently keeps a prefix of a damaged log when its snapshot is gone).
-//! - `flush` is sled's `flush`, which fsyncs the log: after it returns the write is durable.
-//!   Each write first syncs its intent to the tally, so `persist` costs two syncs.
+//! - `flush` is sled's `flush` followed by an `fdatasync` of sled's log (sled itself only calls
+//!   `sync_file_range`, which survives a kill but not a power loss): after it returns the write
+//!   is durable. Each write first syncs its intent to the tally, so `persist` costs two syncs.
 //! - Every write first checks that the store and the lock it holds are still in place
 //!   ([`Store::check_intact`]): a store whose directory was deleted or replaced is never written.
 //!
@@ -33,6 +34,7 @@
 //! # Assumptions
 //! - The caller holds the state-directory lock; sled itself also refuses a second process.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::creation;
@@ -65,6 +67,9 @@ pub struct SledStore {
     schema: u32,
     /// The database directory as it was opened.
     dir_id: FileId,
+    /// sled's log file, to sync it: sled's own flush only uses `sync_file_range` on Linux,
+    /// which neither flushes the disk's write cache nor the file's metadata.
+    log: File,
     /// Set up by the first write (or by `open_and_load`).
     writer: Option<Writer>,
     /// The state-directory lock, when the store was given it to hold.
@@ -149,6 +154,10 @@ impl SledStore {
                 message: e.to_string(),
             })?;
         let db = open_sled(&path)?;
+        let log = File::open(path.join("db")).map_err(|e| StoreError::Open {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         let slots = db
             .open_tree(SLOTS_TREE)
             .map_err(|e| corrupt_or_open(&path, e))?;
@@ -158,6 +167,7 @@ impl SledStore {
             slots,
             schema: SCHEMA_VERSION,
             dir_id,
+            log,
             writer: None,
             lock: None,
         };
@@ -382,6 +392,9 @@ impl Store for SledStore {
 
     fn flush(&mut self) -> Result<(), StoreError> {
         self.db.flush().map_err(write_err)?;
+        self.log
+            .sync_data()
+            .map_err(|e| StoreError::Write(format!("cannot sync the log: {e}")))?;
         if let Some(writer) = self.writer.as_mut()
             && let Some(next) = writer.pending.take()
         {
