@@ -348,6 +348,8 @@ impl Daemon {
         wake: &Wakeup,
         shutdown: &watch::Receiver<bool>,
     ) -> Result<(Arc<Plan>, Option<DateTime<Utc>>), Fatal> {
+        // The state directory deleted or replaced under us: stop before acting.
+        self.lock_store().check_intact()?;
         let generation = wake.generation();
         if self.stale || self.loaded_generation != Some(generation) {
             self.stale = false;

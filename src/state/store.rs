@@ -7,6 +7,10 @@
 //!   the transition. The reconcile loop calls nothing remote between a transition and its
 //!   `persist`.
 //!
+//! # Errors
+//! [`StoreError`], always fatal for the process: postcal never goes on without knowing what it
+//! already published.
+//!
 //! # Assumptions
 //! - One writer per store (the state-directory lock, [`super::StateLock`], ensures it for the
 //!   sled store); nothing else here assumes a single process, so a shared database can implement
@@ -16,6 +20,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use super::lock::LockError;
 use super::record::{Record, SlotKey};
 
 /// Why the store cannot be used. All of these are fatal for the process: postcal never
@@ -45,6 +50,17 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    #[error(
+        "the state store at {path} no longer holds what postcal wrote to it: {message}. The \
+         database is damaged (or was changed outside postcal), and postcal stops rather than \
+         publish those slots a second time. Restore the state directory from a backup; if there \
+         is none, check on the platforms what was already published before you move the store \
+         away"
+    )]
+    RecordsLost { path: PathBuf, message: String },
+    /// The state directory was deleted, moved or replaced under a running postcal.
+    #[error(transparent)]
+    Lost(#[from] LockError),
     #[error("cannot write to the state store: {0}")]
     Write(String),
 }
@@ -65,6 +81,14 @@ pub trait Store: Send {
     fn persist(&mut self, record: &Record) -> Result<(), StoreError> {
         self.write(record)?;
         self.flush()
+    }
+
+    /// `Ok` while the store is still where the next postcal will look for it: its files were
+    /// not deleted, moved or replaced since it was opened, and the state-directory lock it holds
+    /// (if any) still guards them. Cheap (a few `stat` calls): the daemon calls it at the start
+    /// of every pass, and on-disk stores check it before every write.
+    fn check_intact(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

@@ -217,15 +217,12 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         (Box::new(MemStore::new()), Vec::new(), Some(lock), None)
     } else {
         let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
-        let (store, records) = SledStore::open_and_load(&state_dir, OpenMode::Create)
+        let (mut store, records) = SledStore::open_and_load(&state_dir, OpenMode::Create)
             .into_diagnostic()?
             .ok_or_else(|| miette!("the state store could not be created"))?;
-        (
-            Box::new(store),
-            records,
-            Some(lock),
-            Some(state_dir.clone()),
-        )
+        // The store holds the lock from now on, and checks it before every pass and write.
+        store.hold(lock);
+        (Box::new(store), records, None, Some(state_dir.clone()))
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,8 +1,9 @@
 //! Tests of the reconcile core: the daemon loop on a manual clock, crash recovery, watching,
-//! the state lock and a corrupt store.
+//! the state lock, a corrupt store, and the store under faults (kills, damage, deletion).
 
 mod cli;
 mod harness;
 mod loop_tests;
 mod recovery;
+mod store_faults;
 mod watching;
