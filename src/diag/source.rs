@@ -129,6 +129,11 @@ impl SourceMap {
         self.files.len()
     }
 
+    /// The id of the file added last (`SourceId::FIRST` when empty).
+    pub fn last_id(&self) -> SourceId {
+        SourceId(u32::try_from(self.files.len().saturating_sub(1)).unwrap_or(u32::MAX))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
