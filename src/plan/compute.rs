@@ -9,8 +9,11 @@
 //!   slot may already be public and must be resolved by look-up);
 //! - retryable failures are `retry` at their next action time; permanent ones wait for a
 //!   content change, then publish again; `needs_review` is shown until a person resolves it;
-//! - unrecorded occurrences in the past are `publish` within `max_lateness`, else `missed`;
-//!   future ones are `wait` (the next one always, more up to the horizon);
+//! - of the unrecorded occurrences in the past (all of them back to the lookback, never a
+//!   sample), only the latest one due is caught up: `publish` within `max_lateness`. Every
+//!   other is `missed`, one change each, so they are counted and shown, never published in a
+//!   burst after downtime (as systemd's `Persistent=` and Kubernetes CronJobs do);
+//! - future occurrences are `wait` (the next one always, more up to the horizon);
 //! - a one-off post with a publication (or work in flight, or a review pending) at another time
 //!   is not planned again: moving its `at` after publishing is drift, not a second post;
 //! - records whose post or target is gone are `orphan` when published (kept, never deleted),
@@ -267,18 +270,20 @@ fn plan_stream(
     } else {
         now - policy.lookback
     };
-    for t in schedule.recent(after, now, policy.per_target_limit) {
+    let past = schedule.recent(after, now, usize::MAX);
+    let latest = past.last().copied();
+    for t in past {
         if recorded.contains(&t) {
             continue;
         }
-        let kind = if now - t <= policy.max_lateness {
+        let kind = if Some(t) == latest && now - t <= policy.max_lateness {
             ChangeKind::Publish
         } else {
             ChangeKind::Missed { recorded: false }
         };
         out.push(change(&post.id, &target.key, t, kind, path));
     }
-    let mut upcoming = schedule.upcoming(now, now + policy.horizon, policy.per_target_limit);
+    let mut upcoming = schedule.upcoming(now, now + policy.horizon, policy.upcoming_limit);
     if upcoming.is_empty()
         && let Some(next) = schedule.next_after(now, false)
     {
@@ -664,16 +669,48 @@ mod tests {
     }
 
     #[test]
-    fn long_ago_one_off_post_is_missed_and_old_repeats_are_bounded() {
+    fn long_ago_one_off_post_is_missed() {
         let plan = run(vec![once("old", -90 * 24 * 60)], vec![]);
         assert_eq!(kinds(&plan), vec![("missed".to_owned(), -90 * 24 * 60)]);
-        let s =
-            Schedule::repeating(t(-365 * 24 * 60), chrono_tz::Tz::UTC, "* * * * *", None).unwrap();
+    }
+
+    #[test]
+    fn after_downtime_a_repeating_post_catches_up_only_its_latest_occurrence() {
+        // Every minute since 09:00 - 20 min; published once at the start, then 20 minutes down.
+        let s = Schedule::repeating(t(-20), chrono_tz::Tz::UTC, "* * * * *", None).unwrap();
         let plan = run(
             vec![post("minutely", s, PostStatus::Scheduled, "h1")],
-            vec![],
+            vec![rec("minutely", -20, published(), "h1")],
         );
-        let policy = Policy::new(chrono::Duration::hours(1));
-        assert!(plan.changes.len() <= 2 * policy.per_target_limit);
+        let got = kinds(&plan);
+        let missed: Vec<i64> = got
+            .iter()
+            .filter(|(k, _)| k == "missed")
+            .map(|(_, m)| *m)
+            .collect();
+        assert_eq!(missed, (-19..0).collect::<Vec<_>>(), "every one, counted");
+        assert_eq!(plan.summary.publish, 1, "no burst: {got:?}");
+        assert!(got.contains(&("publish".to_owned(), 0)));
+        assert_eq!(plan.summary.missed, 19);
+    }
+
+    #[test]
+    fn no_past_occurrence_is_dropped_within_the_lookback() {
+        // Hourly, a day of lateness allowed, 30 hours down: the old cap of 20 occurrences
+        // published 20 at once and said nothing of the other 10.
+        let s = Schedule::repeating(t(-30 * 60), chrono_tz::Tz::UTC, "0 * * * *", None).unwrap();
+        let desired = Desired {
+            posts: vec![Arc::new(post("hourly", s, PostStatus::Scheduled, "h1"))],
+            max_lateness: chrono::Duration::days(1),
+            ..Desired::default()
+        };
+        let plan = plan(
+            &desired,
+            &BTreeMap::new(),
+            now(),
+            &Policy::new(chrono::Duration::days(1)),
+        );
+        assert_eq!(plan.summary.publish, 1);
+        assert_eq!(plan.summary.missed, 30);
     }
 }

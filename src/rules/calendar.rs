@@ -4,7 +4,8 @@
 //! `config::unused-account` is deliberately absent (an account may be used later);
 //! `calendar::duplicate-id`, `calendar::invalid-id`, `calendar::unknown-account`,
 //! `time::invalid`, `time::invalid-timezone`, `time::dst-gap`, `time::dst-ambiguous` (warning),
-//! `time::invalid-cron`, `time::until-before-at`, `time::until-without-repeat` (warning).
+//! `time::invalid-cron`, `time::until-before-at`, `time::until-without-repeat` (warning);
+//! how often a `repeat` fires is [`super::frequency`]'s.
 
 use chrono_tz::Tz;
 
@@ -41,6 +42,7 @@ pub fn check_posts(calendar: &Calendar, posts: &[Post], diags: &mut Diagnostics)
             check_accounts(post, config, diags);
         }
         check_times(post, calendar_tz, diags);
+        super::frequency::check(post, calendar_tz, diags);
     }
 }
 

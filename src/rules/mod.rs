@@ -29,6 +29,7 @@
 
 pub mod calendar;
 pub mod facebook;
+pub mod frequency;
 pub mod instagram;
 pub mod limits;
 pub mod media;
