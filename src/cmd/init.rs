@@ -53,11 +53,14 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             .wrap_err_with(|| format!("cannot write {}", path.display()))?;
     }
     let shown = args.dir.display();
-    println!("Created a calendar in {shown}:");
+    let mut out = format!("Created a calendar in {shown}:\n");
     for (rel, _) in &files {
-        println!("  {rel}");
+        out.push_str(&format!("  {rel}\n"));
     }
-    println!("\nNext: edit postcal.yaml (your accounts), then run `postcal validate {shown}`.");
+    out.push_str(&format!(
+        "\nNext: edit postcal.yaml (your accounts), then run `postcal validate {shown}`.\n"
+    ));
+    super::output::print(&out)?;
     Ok(Exit::Clean)
 }
 

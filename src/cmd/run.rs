@@ -41,8 +41,15 @@ pub struct Args {
     /// demos and tests; with --warp it runs faster than real time.
     #[arg(long)]
     pub now: Option<String>,
-    /// With --now: how many times faster than real time the clock runs (60 = an hour a minute).
-    #[arg(long, default_value_t = 1.0, requires = "now")]
+    /// With --now: how many times faster than real time the clock runs (60 = an hour a minute),
+    /// from 0.001 to 1000000.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        requires = "now",
+        allow_hyphen_values = true,
+        value_parser = parse_warp
+    )]
     pub warp: f64,
     /// Log format on stderr. Set POSTCAL_LOG (e.g. `debug`, `postcal=trace`) for more detail.
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
@@ -70,6 +77,25 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PublisherChoice {
     Fake,
+}
+
+/// Parses `--warp`: a finite factor within [`WarpClock::FACTORS`]; anything else is a usage
+/// error (0, negative, NaN or infinite factors would stop or break the clock).
+fn parse_warp(value: &str) -> Result<f64, String> {
+    let range = WarpClock::FACTORS;
+    let factor: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number"))?;
+    if range.contains(&factor) {
+        Ok(factor)
+    } else {
+        Err(format!(
+            "must be from {} to {} (how many times faster than real time the clock runs)",
+            range.start(),
+            range.end()
+        ))
+    }
 }
 
 /// Installs the tracing subscriber (stderr, human or JSON, filtered by `POSTCAL_LOG`).
@@ -153,7 +179,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         if args.once {
             let (_stop, stop_rx) = watch::channel(false);
             let plan = daemon.pass(&wake, &stop_rx).await.into_diagnostic()?;
-            println!("{}", summary_line(&plan.summary, plan.errors));
+            super::output::print(&format!("{}\n", summary_line(&plan.summary, plan.errors)))?;
             return Ok(Exit::Clean);
         }
         let _watcher = crate::reconcile::watch(

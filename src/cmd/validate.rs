@@ -42,7 +42,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         Format::Json => diag::json::render(&diagnostics, &sources, &summary),
         Format::Github => diag::github::render(&diagnostics, &sources, &summary),
     };
-    print!("{out}");
+    super::output::print(&out)?;
     Ok(if summary.errors > 0 {
         Exit::Problems
     } else {
