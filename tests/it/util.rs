@@ -103,6 +103,10 @@ impl Postcal {
             command.env(key, value);
         }
         let started = Instant::now();
+        #[expect(
+            clippy::zombie_processes,
+            reason = "reaped by wait4 below, which also gives its peak memory"
+        )]
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run postcal: {e}"));

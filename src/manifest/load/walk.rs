@@ -98,7 +98,7 @@ impl Loader<'_> {
                 let utf8 = name.to_str().is_some();
                 (name.to_string_lossy().into_owned(), utf8, e)
             })
-            .filter(|(name, _, _)| !is_ignored(name) && !(at_root && name == CONFIG_FILE))
+            .filter(|(name, _, _)| !(is_ignored(name) || (at_root && name == CONFIG_FILE)))
             .collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         // Stat relative to the open directory (no path walk per file), on all cores: with
