@@ -144,7 +144,14 @@ impl RegularFile {
         Ok(hasher.finalize().into())
     }
 
-    /// The open file, for readers that seek (probing media reads headers only).
+    /// The bytes, as a reader that stops at [`Self::len`].
+    pub fn into_reader(self) -> io::Take<File> {
+        let len = self.len();
+        self.file.take(len)
+    }
+
+    /// The open file, for readers that seek (probing media reads headers only). Reads past
+    /// [`Self::len`] are the caller's to avoid: prefer [`Self::into_reader`].
     pub fn into_file(self) -> File {
         self.file
     }

@@ -127,7 +127,13 @@ impl MediaFile {
         self.file.sha256()
     }
 
-    /// The open file, for probing (which seeks and reads headers only).
+    /// The bytes, as a reader that stops at [`Self::len`] (for copying or converting).
+    pub fn into_reader(self) -> std::io::Take<std::fs::File> {
+        self.file.into_reader()
+    }
+
+    /// The open file, for readers that seek, such as probing (headers only). Reads past
+    /// [`Self::len`] are the caller's to avoid: prefer [`Self::into_reader`].
     pub fn into_file(self) -> std::fs::File {
         self.file.into_file()
     }
@@ -201,6 +207,9 @@ mod tests {
 
         let a = root.open("media/./a.jpg").unwrap();
         assert_eq!((a.rel.as_str(), a.len()), ("media/a.jpg", 4));
+        let mut bytes = String::new();
+        std::io::Read::read_to_string(&mut a.into_reader(), &mut bytes).unwrap();
+        assert_eq!(bytes, "jpeg");
         assert!(root.open("media/inside.jpg").is_ok());
         let err = |written: &str| root.open(written).unwrap_err();
         assert_eq!(err("media/outside.jpg"), MediaPathError::Escapes);
