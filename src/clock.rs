@@ -234,13 +234,17 @@ pub struct WarpClock {
 }
 
 impl WarpClock {
+    /// The factors a warp clock runs at: beyond them, virtual durations overflow (or, slower,
+    /// nothing ever happens). `postcal run --warp` refuses others.
+    pub const FACTORS: std::ops::RangeInclusive<f64> = 0.001..=1_000_000.0;
+
     /// A clock that reads `start` now and advances `factor` times faster than real time.
-    /// A factor that is not a positive finite number is treated as 1.
+    /// A factor outside [`Self::FACTORS`] is clamped into it; one that is not a number is 1.
     pub fn new(start: DateTime<Utc>, factor: f64) -> Self {
-        let factor = if factor.is_finite() && factor > 0.0 {
-            factor
-        } else {
+        let factor = if factor.is_nan() {
             1.0
+        } else {
+            factor.clamp(*Self::FACTORS.start(), *Self::FACTORS.end())
         };
         Self {
             origin_real: Instant::now(),
@@ -261,14 +265,18 @@ impl WarpClock {
 
     fn real_duration_until(&self, deadline: DateTime<Utc>) -> Duration {
         let virtual_left = (deadline - self.now()).to_std().unwrap_or_default();
-        virtual_left.div_f64(self.factor)
+        Duration::try_from_secs_f64(virtual_left.as_secs_f64() / self.factor)
+            .unwrap_or(Duration::MAX)
     }
 }
 
 impl Clock for WarpClock {
     fn now(&self) -> DateTime<Utc> {
-        let real = self.origin_real.elapsed().mul_f64(self.factor);
-        let real = chrono::Duration::from_std(real).unwrap_or(chrono::Duration::MAX);
+        let real = self.origin_real.elapsed().as_secs_f64() * self.factor;
+        let real = Duration::try_from_secs_f64(real)
+            .ok()
+            .and_then(|real| chrono::Duration::from_std(real).ok())
+            .unwrap_or(chrono::Duration::MAX);
         let skipped = *self.skipped.borrow();
         self.origin_virtual
             .checked_add_signed(real)
@@ -414,6 +422,17 @@ mod tests {
         let plain = WarpClock::new(t0(), 1.0);
         let idle = tokio::time::timeout(Duration::from_millis(50), plain.idle_until(far)).await;
         assert!(idle.is_err(), "a plain clock must wait");
+    }
+
+    #[test]
+    fn warp_clock_never_panics_whatever_the_factor() {
+        for factor in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e308, 1e-300, 1e6, 1e-3] {
+            let clock = WarpClock::new(t0(), factor);
+            let now = clock.now();
+            assert!(now >= t0(), "{factor}");
+            let _ = clock.real_duration_until(t0() + chrono::Duration::days(365 * 1000));
+            let _ = clock.real_duration_until(DateTime::<Utc>::MAX_UTC);
+        }
     }
 
     #[test]

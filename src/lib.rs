@@ -22,6 +22,7 @@ pub mod par;
 pub mod plan;
 pub mod platform;
 pub mod reconcile;
+pub mod regular_file;
 pub mod rules;
 pub mod sandbox;
 pub mod schedule;

@@ -53,11 +53,14 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             .wrap_err_with(|| format!("cannot write {}", path.display()))?;
     }
     let shown = args.dir.display();
-    println!("Created a calendar in {shown}:");
+    let mut out = format!("Created a calendar in {shown}:\n");
     for (rel, _) in &files {
-        println!("  {rel}");
+        out.push_str(&format!("  {rel}\n"));
     }
-    println!("\nNext: edit postcal.yaml (your accounts), then run `postcal validate {shown}`.");
+    out.push_str(&format!(
+        "\nNext: edit postcal.yaml (your accounts), then run `postcal validate {shown}`.\n"
+    ));
+    super::output::print(&out)?;
     Ok(Exit::Clean)
 }
 
@@ -147,8 +150,8 @@ fn example_jpeg() -> miette::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{LoadOptions, load};
-    use crate::rules::{MediaCatalog, check};
+    use crate::manifest::LoadOptions;
+    use crate::rules::validation::validate;
 
     fn init(dir: &std::path::Path) -> miette::Result<Exit> {
         run(Args {
@@ -162,15 +165,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("cal");
         assert_eq!(init(&dir).unwrap(), Exit::Clean);
-        let (calendar, diags) = load(&dir, &LoadOptions::default()).unwrap();
-        let checked = check(&calendar, diags, &mut MediaCatalog::new());
-        let problems: Vec<_> = checked
+        let validation = validate(&dir, &LoadOptions::default()).unwrap();
+        let problems: Vec<_> = validation
             .diagnostics
             .iter()
             .map(|d| (d.code, d.message.clone()))
             .collect();
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(calendar.posts.len(), 2);
+        assert_eq!(validation.summary.posts, 2);
         let manifest = std::fs::read_to_string(dir.join("posts/welcome.yaml")).unwrap();
         assert!(
             manifest.starts_with("# yaml-language-server: $schema=../schemas/post.schema.json\n")

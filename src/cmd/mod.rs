@@ -94,7 +94,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(exit) => exit.into(),
         Err(report) => {
-            eprintln!("{report:?}");
+            output::note(&format!("{report:?}"));
             ExitCode::from(1)
         }
     }

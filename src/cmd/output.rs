@@ -1,6 +1,6 @@
-//! Output options shared by verbs: format and colour.
+//! Output shared by verbs: format and colour options, and writing to stdout and stderr.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -31,4 +31,22 @@ impl ColorChoice {
             }
         }
     }
+}
+
+/// Writes a verb's output to stdout. A reader that went away (`postcal plan | head`) is not an
+/// error: the rest of the output is simply not wanted, as with any Unix tool, and the verb
+/// still exits with the code its result calls for.
+pub fn print(text: &str) -> miette::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write the output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes a line to stderr; a closed stderr is ignored (there is nowhere left to complain).
+pub fn note(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
 }

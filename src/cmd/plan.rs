@@ -73,10 +73,10 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         None => Utc::now(),
     };
     if let ObservedSource::Snapshot { written_at, pid } = &observed.source {
-        eprintln!(
+        super::output::note(&format!(
             "note: a daemon (pid {pid}) holds the state; using its snapshot of {}",
             written_at.to_rfc3339()
-        );
+        ));
     }
     let records: BTreeMap<_, _> = observed
         .records
@@ -92,7 +92,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         ),
         PlanFormat::Json => render::json(&plan),
     };
-    print!("{out}");
+    super::output::print(&out)?;
     Ok(if plan.errors > 0 {
         Exit::Problems
     } else if args.detailed_exitcode && plan.summary.pending() > 0 {

@@ -24,7 +24,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> miette::Result<Exit> {
     match args.write {
-        None => print!("{}", render(args.which)),
+        None => super::output::print(&render(args.which))?,
         Some(dir) => {
             std::fs::create_dir_all(&dir)
                 .into_diagnostic()

@@ -160,6 +160,25 @@ pub fn human(records: &[Record], source: &ObservedSource, color: bool) -> String
 }
 
 pub fn run(args: Args) -> miette::Result<Exit> {
+    // "No state yet" is true of a calendar postcal never ran on, not of a mistyped path.
+    match std::fs::metadata(&args.dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(crate::manifest::load::LoadError::NotADirectory { path: args.dir })
+                .into_diagnostic();
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(crate::manifest::load::LoadError::NotFound { path: args.dir })
+                .into_diagnostic();
+        }
+        Err(source) => {
+            return Err(crate::manifest::load::LoadError::Io {
+                path: args.dir,
+                source,
+            })
+            .into_diagnostic();
+        }
+    }
     let observed = state::read_observed(&state::state_dir(&args.dir)).into_diagnostic()?;
     let out = match args.format {
         PlanFormat::Human => human(&observed.records, &observed.source, args.color.enabled()),
@@ -184,6 +203,6 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             s
         }
     };
-    print!("{out}");
+    super::output::print(&out)?;
     Ok(Exit::Clean)
 }

@@ -6,9 +6,9 @@ use miette::IntoDiagnostic;
 
 use super::Exit;
 use super::output::{ColorChoice, Format};
-use crate::diag::{self, Summary};
-use crate::manifest::{self, LoadOptions};
-use crate::rules::{self, MediaCatalog};
+use crate::diag;
+use crate::manifest::LoadOptions;
+use crate::rules::validation::{Validation, validate};
 
 /// Check the calendar: every manifest, against every platform rule, offline.
 ///
@@ -29,28 +29,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> miette::Result<Exit> {
-    let (calendar, load_diags) =
-        manifest::load(&args.dir, &LoadOptions::default()).into_diagnostic()?;
-    let mut catalog = MediaCatalog::new();
-    let checked = rules::check(&calendar, load_diags, &mut catalog);
-    let summary = Summary {
-        files: calendar.files,
-        posts: calendar.posts.len(),
-        errors: checked.diagnostics.errors(),
-        warnings: checked.diagnostics.warnings(),
-    };
-    let diagnostics = checked.diagnostics.sorted(&calendar.sources);
+    let Validation {
+        diagnostics,
+        sources,
+        summary,
+    } = validate(&args.dir, &LoadOptions::default()).into_diagnostic()?;
+    let diagnostics = diagnostics.sorted(&sources);
     let out = match args.format {
-        Format::Human => diag::human::render(
-            &diagnostics,
-            &calendar.sources,
-            &summary,
-            args.color.enabled(),
-        ),
-        Format::Json => diag::json::render(&diagnostics, &calendar.sources, &summary),
-        Format::Github => diag::github::render(&diagnostics, &calendar.sources, &summary),
+        Format::Human => {
+            diag::human::render(&diagnostics, &sources, &summary, args.color.enabled())
+        }
+        Format::Json => diag::json::render(&diagnostics, &sources, &summary),
+        Format::Github => diag::github::render(&diagnostics, &sources, &summary),
     };
-    print!("{out}");
+    super::output::print(&out)?;
     Ok(if summary.errors > 0 {
         Exit::Problems
     } else {

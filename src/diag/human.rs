@@ -1,15 +1,28 @@
 //! Human rendering through miette: code, message, the YAML snippet with the value underlined,
 //! and help. Colour only when asked (the caller decides from the terminal and `NO_COLOR`).
+//!
+//! # Guarantees
+//! - Linear in the number of diagnostics: miette is handed only the lines around each span
+//!   ([`Window`]), never a whole file to scan from its start for every diagnostic.
+//! - Readable at any count: at most [`PER_FILE_AND_CODE`] diagnostics of one code in one file
+//!   are shown, then "and N more like this" (the summary and `--format json` count them all).
 
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
+use std::path::Path;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
-use super::{Diagnostic, Label, Location, Severity, SourceMap, Summary};
+use super::{Diagnostic, Label, Location, Severity, SourceFile, SourceMap, Summary, group_digits};
 
 /// Width diagnostics are wrapped at; fixed so output is the same on every terminal and in tests.
 const WIDTH: usize = 100;
+
+/// Diagnostics of one code shown per file before the rest are counted instead.
+pub const PER_FILE_AND_CODE: usize = 50;
 
 /// Renders every diagnostic, then the summary line.
 pub fn render(
@@ -26,31 +39,64 @@ pub fn render(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(WIDTH)
         .with_links(false);
+    let mut totals: HashMap<(Option<&Path>, &'static str), usize> = HashMap::new();
+    for d in diagnostics {
+        *totals.entry(group(d, sources)).or_default() += 1;
+    }
+    let mut shown: HashMap<(Option<&Path>, &'static str), usize> = HashMap::new();
     let mut out = String::new();
     for diagnostic in diagnostics {
+        let key = group(diagnostic, sources);
+        let n = shown.entry(key).or_default();
+        *n += 1;
+        if *n > PER_FILE_AND_CODE {
+            continue;
+        }
         let view = View::new(diagnostic, sources);
         let _ = handler.render_report(&mut out, &view);
         out.push('\n');
+        let more = totals[&key] - *n;
+        if *n == PER_FILE_AND_CODE && more > 0 {
+            let _ = writeln!(
+                out,
+                "  … and {} more like this ({}{}; `--format json` lists every one)\n",
+                group_digits(more as u64),
+                diagnostic.code,
+                key.0
+                    .map(|p| format!(" in {}", p.display()))
+                    .unwrap_or_default(),
+            );
+        }
     }
     let _ = writeln!(out, "{}", summary.line());
     out
 }
 
+/// Which file and code a diagnostic counts towards for [`PER_FILE_AND_CODE`].
+fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> (Option<&'a Path>, &'static str) {
+    let path = match &d.location {
+        Location::Span(label) => Some(sources.path(label.span.source)),
+        Location::File(path) => Some(path.as_path()),
+        Location::None => None,
+    };
+    (path, d.code)
+}
+
 /// A diagnostic seen through miette's `Diagnostic` trait.
 #[derive(Debug)]
-struct View {
+struct View<'a> {
     code: &'static str,
     severity: Severity,
     message: String,
     help: Option<String>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<Window<'a>>,
     labels: Vec<LabeledSpan>,
     /// Labels in other files than the primary one, shown as separate advice entries.
-    related: Vec<View>,
+    related: Vec<View<'a>>,
 }
 
-impl View {
-    fn new(d: &Diagnostic, sources: &SourceMap) -> Self {
+impl<'a> View<'a> {
+    fn new(d: &Diagnostic, sources: &'a SourceMap) -> Self {
         let mut view = Self {
             code: d.code,
             severity: d.severity,
@@ -78,7 +124,7 @@ impl View {
         view
     }
 
-    fn advice(label: &Label, sources: &SourceMap) -> Self {
+    fn advice(label: &Label, sources: &'a SourceMap) -> Self {
         Self {
             code: "",
             severity: Severity::Warning,
@@ -91,10 +137,58 @@ impl View {
     }
 }
 
-fn named_source(sources: &SourceMap, label: &Label) -> NamedSource<Arc<str>> {
-    let file = sources.get(label.span.source);
-    NamedSource::new(file.display_path.display().to_string(), file.text.clone())
-        .with_language("yaml")
+fn named_source<'a>(sources: &'a SourceMap, label: &Label) -> Window<'a> {
+    Window {
+        file: sources.get(label.span.source),
+    }
+}
+
+/// A source file as miette reads it, one window of lines at a time: miette's own sources
+/// count lines from the start of the text for every span, which makes thousands of
+/// diagnostics in one large file quadratic. The contents are the same.
+#[derive(Debug)]
+struct Window<'a> {
+    file: &'a SourceFile,
+}
+
+impl SourceCode for Window<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let text: &'b str = &self.file.text;
+        let start = span.offset();
+        let end = start.saturating_add(span.len());
+        // One line more than asked before the span: miette reads a span that starts a window
+        // differently from one inside the text.
+        let (first_line, range) = self
+            .file
+            .window(start, end, before + 1, after)
+            .unwrap_or((0, 0..text.len()));
+        let slice = text.get(range.clone()).unwrap_or(text);
+        let from = if slice.len() == text.len() {
+            0
+        } else {
+            range.start
+        };
+        let local = SourceSpan::new(start.saturating_sub(from).into(), span.len());
+        let inner = slice.read_span(&local, before, after)?;
+        let shifted = SourceSpan::new((inner.span().offset() + from).into(), inner.span().len());
+        let first_line = if from == 0 { 0 } else { first_line };
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.file.display_path.display().to_string(),
+                inner.data(),
+                shifted,
+                inner.line() + first_line,
+                inner.column(),
+                inner.line_count() + first_line,
+            )
+            .with_language("yaml"),
+        ))
+    }
 }
 
 fn labeled(label: &Label, primary: bool) -> LabeledSpan {
@@ -106,15 +200,15 @@ fn labeled(label: &Label, primary: bool) -> LabeledSpan {
     }
 }
 
-impl fmt::Display for View {
+impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for View {}
+impl std::error::Error for View<'_> {}
 
-impl miette::Diagnostic for View {
+impl miette::Diagnostic for View<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         (!self.code.is_empty()).then(|| Box::new(self.code) as Box<dyn fmt::Display>)
     }
@@ -147,5 +241,81 @@ impl miette::Diagnostic for View {
             Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic))
                 as Box<dyn Iterator<Item = &'a dyn miette::Diagnostic>>
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Span;
+
+    /// Every span of a small text, with 0 to 2 context lines: the window reads exactly what
+    /// miette reads from the whole text.
+    #[test]
+    fn a_window_reads_what_the_whole_text_reads() {
+        for text in [
+            "id: x\ntext: héllo\n\nmedia:\n  - a.jpg\n  - b.jpg\ntargets: {}\n",
+            "no newline at the end",
+            "crlf: yes\r\nsecond: line\r\n\r\nlast: one",
+            "old mac\rline ends\rhere\n",
+        ] {
+            let mut map = SourceMap::new();
+            let id = map.add("a.yaml", text);
+            let window = Window { file: map.get(id) };
+            for start in 0..text.len() {
+                for len in 0..=text.len() - start {
+                    for context in 0..3 {
+                        let span = SourceSpan::new(start.into(), len);
+                        let whole = text.read_span(&span, context, context);
+                        let part = window.read_span(&span, context, context);
+                        match (whole, part) {
+                            (Ok(whole), Ok(part)) => {
+                                let what = format!("{text:?} {start}+{len} ±{context}");
+                                assert_eq!(whole.data(), part.data(), "{what}");
+                                assert_eq!(whole.span(), part.span(), "{what}");
+                                assert_eq!(whole.line(), part.line(), "{what}");
+                                assert_eq!(whole.column(), part.column(), "{what}");
+                                assert_eq!(whole.line_count(), part.line_count(), "{what}");
+                            }
+                            (Err(_), Err(_)) => {}
+                            (whole, part) => panic!(
+                                "{text:?} {start}+{len}: {:?} vs {:?}",
+                                whole.is_ok(),
+                                part.is_ok()
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn many_diagnostics_of_one_kind_are_capped_per_file_and_rendered_in_linear_time() {
+        let n = 20_000;
+        let lines: Vec<String> = (0..n).map(|i| format!("key{i}: value\n")).collect();
+        let mut map = SourceMap::new();
+        let id = map.add("posts/big.yaml", lines.concat());
+        let mut start = 0;
+        let mut diagnostics = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            diagnostics.push(
+                Diagnostic::error("manifest::unknown-field", format!("unknown field key{i}"))
+                    .at(Span::new(id, start, 3), "here"),
+            );
+            start += line.len();
+        }
+        let started = std::time::Instant::now();
+        let out = render(&diagnostics, &map, &Summary::default(), false);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(out.matches("unknown field key").count(), PER_FILE_AND_CODE);
+        assert!(
+            out.contains("… and 19,950 more like this (manifest::unknown-field in posts/big.yaml;"),
+            "{out}"
+        );
     }
 }

@@ -188,6 +188,19 @@ impl IntoIterator for Diagnostics {
     }
 }
 
+/// 52428800 -> "52,428,800": numbers in messages, readable.
+pub fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Counts shown in every rendering's summary.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -209,5 +222,17 @@ impl Summary {
             plural(self.errors, "error", "errors"),
             plural(self.warnings, "warning", "warnings"),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_digits() {
+        assert_eq!(group_digits(52_428_800), "52,428,800");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1000), "1,000");
     }
 }

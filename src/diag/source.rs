@@ -42,17 +42,56 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Byte offset of the start of every line, for line/column lookups.
     line_starts: Vec<usize>,
+    /// Whether a `\r` ends a line on its own somewhere (old Mac line ends): renderers that
+    /// count lines that way cannot be handed a window of the text.
+    lone_cr: bool,
 }
 
 impl SourceFile {
     fn new(display_path: PathBuf, text: Arc<str>) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let bytes = text.as_bytes();
+        let lone_cr = bytes
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
         Self {
             display_path,
             text,
             line_starts,
+            lone_cr,
         }
+    }
+
+    /// The whole lines around a byte range: `before` lines before the one holding `start`,
+    /// through `after` lines after the one holding `end` (clamped to the text). Returns the
+    /// 0-based number of the first line and the byte range. `None` when lines cannot be
+    /// counted by `\n` alone (see `lone_cr`).
+    pub fn window(
+        &self,
+        start: usize,
+        end: usize,
+        before: usize,
+        after: usize,
+    ) -> Option<(usize, std::ops::Range<usize>)> {
+        if self.lone_cr {
+            return None;
+        }
+        let line_of = |offset: usize| {
+            self.line_starts
+                .partition_point(|&s| s <= offset.min(self.text.len()))
+                - 1
+        };
+        let first = line_of(start).saturating_sub(before);
+        let last = line_of(end).saturating_add(after).saturating_add(1);
+        let from = self.line_starts[first];
+        let to = self
+            .line_starts
+            .get(last.saturating_add(1))
+            .copied()
+            .unwrap_or(self.text.len());
+        Some((first, from..to))
     }
 
     /// 1-based line and character column of a byte offset (clamped to the text).
@@ -127,6 +166,11 @@ impl SourceMap {
 
     pub fn len(&self) -> usize {
         self.files.len()
+    }
+
+    /// The id of the file added last (`SourceId::FIRST` when empty).
+    pub fn last_id(&self) -> SourceId {
+        SourceId(u32::try_from(self.files.len().saturating_sub(1)).unwrap_or(u32::MAX))
     }
 
     pub fn is_empty(&self) -> bool {

@@ -12,7 +12,7 @@ pub mod targets;
 pub mod time;
 
 pub use config::{Account, Config, Defaults, InstagramLogin};
-pub use load::{Calendar, LoadOptions, load};
+pub use load::{Calendar, LoadOptions};
 pub use post::{MediaRef, Origin, Post, PostStatus};
 pub use targets::{
     FacebookOptions, InstagramKind, InstagramOptions, Target, TargetOptions, ThreadsOptions,

@@ -11,6 +11,7 @@
 //!
 //! [`synth`] builds small valid media in memory for tests, examples and benchmarks.
 
+pub mod path;
 pub mod probe;
 pub mod remux;
 pub mod server;

@@ -29,12 +29,14 @@ use crate::state::SlotKey;
 pub struct Policy {
     /// A slot due at T still goes out while `now - T <= max_lateness`; later it is missed.
     pub max_lateness: chrono::Duration,
-    /// How far back unrecorded occurrences are looked for (to report them missed).
+    /// How far back unrecorded occurrences are looked for (to report them missed). Every one
+    /// in that window is listed: none is dropped to keep the plan short.
     pub lookback: chrono::Duration,
     /// How far ahead upcoming occurrences are listed (the next one is always listed).
     pub horizon: chrono::Duration,
-    /// At most this many past and this many upcoming occurrences per post and target.
-    pub per_target_limit: usize,
+    /// At most this many upcoming occurrences per post and target (the next one is always
+    /// listed; the others come in later plans).
+    pub upcoming_limit: usize,
 }
 
 impl Policy {
@@ -43,7 +45,7 @@ impl Policy {
             max_lateness,
             lookback: chrono::Duration::days(7).max(max_lateness),
             horizon: chrono::Duration::days(7),
-            per_target_limit: 20,
+            upcoming_limit: 20,
         }
     }
 }

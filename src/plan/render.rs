@@ -9,6 +9,7 @@
 //! JSON is the contract: `{"format_version": 1, "now", "next_wake", "summary", "errors",
 //! "changes": [{"post", "target", "at", "change", ...}]}`.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +17,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::{Change, ChangeKind, Plan, Summary};
+use crate::platform::TargetKey;
 
 /// Version of the JSON document; bump on incompatible changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -118,7 +120,10 @@ fn detail(change: &Change) -> String {
             "{path} is gone; publication {} is kept",
             remote(remote_id, permalink)
         ),
-        ChangeKind::Missed { .. } => "due while postcal was down, past max_lateness".to_owned(),
+        ChangeKind::Missed { .. } => {
+            "due while postcal was down; too late, or not the latest occurrence (only that one is caught up)"
+                .to_owned()
+        }
         ChangeKind::Blocked {
             errors,
             first_error,
@@ -268,13 +273,53 @@ pub fn human(plan: &Plan, tz: Tz, color: bool) -> String {
         }
         line(&mut out, c, tz, style, false);
     }
+    // Missed occurrences of one post and target (a repeating post after downtime) are one
+    // line with their count: every one is in the summary and the JSON.
+    let mut missed: HashMap<(&str, &TargetKey), (usize, DateTime<Utc>)> = HashMap::new();
+    for c in &attention {
+        if matches!(c.kind, ChangeKind::Missed { .. }) {
+            let e = missed
+                .entry((&c.slot.post, &c.slot.target))
+                .or_insert((0, c.slot.at));
+            e.0 += 1;
+            e.1 = e.1.max(c.slot.at);
+        }
+    }
     for (title, changes) in [("Needs attention", &attention), ("Held back", &held)] {
         if changes.is_empty() {
             continue;
         }
         let _ = writeln!(out, "\n{}", style.paint(BOLD, title));
         for c in changes.iter() {
-            line(&mut out, c, tz, style, true);
+            if !matches!(c.kind, ChangeKind::Missed { .. }) {
+                line(&mut out, c, tz, style, true);
+                continue;
+            }
+            // The first missed occurrence of a stream stands for all of them.
+            match missed.remove(&(c.slot.post.as_str(), &c.slot.target)) {
+                Some((n, last)) if n > 1 => {
+                    let (symbol, label, color) = look(&c.kind);
+                    let _ = writeln!(
+                        out,
+                        "  {} {} {}  {} → {}  {}",
+                        style.paint(color, symbol),
+                        style.paint(color, &format!("{label:<12}")),
+                        local(c.slot.at, tz).format("%Y-%m-%d %H:%M"),
+                        style.paint(BOLD, &c.slot.post),
+                        c.slot.target,
+                        style.paint(
+                            DIM,
+                            &format!(
+                                "and {} more until {}: due while postcal was down; only the latest occurrence is caught up",
+                                n - 1,
+                                local(last, tz).format("%Y-%m-%d %H:%M")
+                            )
+                        ),
+                    );
+                }
+                Some(_) => line(&mut out, c, tz, style, true),
+                None => {}
+            }
         }
     }
     if plan.changes.is_empty() {
@@ -307,4 +352,59 @@ pub fn json(plan: &Plan) -> String {
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::SlotKey;
+    use chrono::TimeZone;
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap() + chrono::Duration::minutes(minute)
+    }
+
+    fn change(post: &str, minute: i64, kind: ChangeKind) -> Change {
+        Change {
+            slot: SlotKey::new(post, "threads/acme".parse().unwrap(), at(minute)),
+            kind,
+            path: None,
+        }
+    }
+
+    #[test]
+    fn the_missed_occurrences_of_a_post_are_one_line_with_their_count() {
+        let missed = || ChangeKind::Missed { recorded: false };
+        let mut changes: Vec<Change> = (-19..0).map(|m| change("minutely", m, missed())).collect();
+        changes.push(change("once", -30, missed()));
+        changes.push(change("minutely", 0, ChangeKind::Publish));
+        changes.sort_by_key(|c| c.slot.at);
+        let mut summary = Summary::default();
+        for c in &changes {
+            summary.count(&c.kind);
+        }
+        let plan = Plan {
+            now: at(0),
+            changes,
+            next_wake: None,
+            summary,
+            errors: 0,
+        };
+        let out = human(&plan, Tz::UTC, false);
+        assert_eq!(out.matches("minutely").count(), 2, "{out}");
+        assert!(
+            out.contains(
+                "2026-12-01 08:41  minutely → threads/acme  and 18 more until 2026-12-01 08:59"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("08:30  once → threads/acme  due while postcal was down"),
+            "{out}"
+        );
+        assert!(
+            out.contains("1 to publish, 0 waiting, 0 drifted, 20 missed"),
+            "{out}"
+        );
+    }
 }

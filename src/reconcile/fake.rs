@@ -275,7 +275,9 @@ impl RecordingPublisher {
 
     fn record(&self, line: String) {
         if self.print {
-            println!("{line}");
+            // Not println!: a reader that went away (`run --dry-run | head`) must not panic.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
         tracing::info!(target: "postcal::dry_run", "{line}");
         if let Ok(mut l) = self.log.lock() {

@@ -4,41 +4,24 @@
 //! `config::unused-account` is deliberately absent (an account may be used later);
 //! `calendar::duplicate-id`, `calendar::invalid-id`, `calendar::unknown-account`,
 //! `time::invalid`, `time::invalid-timezone`, `time::dst-gap`, `time::dst-ambiguous` (warning),
-//! `time::invalid-cron`, `time::until-before-at`, `time::until-without-repeat` (warning).
-
-use std::collections::HashMap;
+//! `time::invalid-cron`, `time::until-before-at`, `time::until-without-repeat` (warning);
+//! how often a `repeat` fires is [`super::frequency`]'s.
 
 use chrono_tz::Tz;
 
-use crate::diag::{Diagnostic, Diagnostics, suggest};
+use crate::diag::{Diagnostic, Diagnostics, Span, suggest};
 use crate::manifest::time::{self, Resolved, TIME_FORMS_HELP, TimeSpec};
 use crate::manifest::{Calendar, Config, Post};
 use crate::schedule::parse_cron;
 use crate::yaml::Sp;
 
-/// The rules that look at more than one post or at no post: postcal.yaml and unique ids.
-pub fn check_settings(calendar: &Calendar, diags: &mut Diagnostics) {
-    if let Some(config) = &calendar.config {
-        check_config(config, diags);
-    }
-    check_duplicate_ids(&calendar.posts, diags);
-}
-
-fn check_duplicate_ids(posts: &[Post], diags: &mut Diagnostics) {
-    let mut first: HashMap<&str, &Post> = HashMap::new();
-    for post in posts {
-        let id = post.id.value.as_str();
-        if let Some(earlier) = first.get(id) {
-            diags.push(
-                Diagnostic::error("calendar::duplicate-id", duplicate_id_message(id))
-                    .at(post.id.span, "second use")
-                    .related(earlier.id.span, "first used here")
-                    .help("ids identify posts in postcal's state; give each post its own id"),
-            );
-        } else {
-            first.insert(id, post);
-        }
-    }
+/// `calendar::duplicate-id`: the post whose id is at `second` reuses the id first used at
+/// `first` (which posts are duplicates is decided by [`super::pipeline::duplicate_ids`]).
+pub fn duplicate_id(id: &str, second: Span, first: Span) -> Diagnostic {
+    Diagnostic::error("calendar::duplicate-id", duplicate_id_message(id))
+        .at(second, "second use")
+        .related(first, "first used here")
+        .help("ids identify posts in postcal's state; give each post its own id")
 }
 
 /// The message of `calendar::duplicate-id` (the daemon reports it without the posts at hand).
@@ -59,6 +42,7 @@ pub fn check_posts(calendar: &Calendar, posts: &[Post], diags: &mut Diagnostics)
             check_accounts(post, config, diags);
         }
         check_times(post, calendar_tz, diags);
+        super::frequency::check(post, calendar_tz, diags);
     }
 }
 

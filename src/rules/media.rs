@@ -5,11 +5,13 @@
 //! `media::extension-mismatch` (warning).
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use crate::diag::{Diagnostic, Diagnostics, suggest};
 use crate::manifest::{Calendar, MediaRef};
-use crate::media::{MediaFormat, MediaInfo, ProbeError, probe_file};
+use crate::media::path::{MediaPathError, MediaRoot, normalize};
+use crate::media::{MediaFormat, MediaInfo, ProbeError, probe_reader};
+use crate::regular_file::Kind;
 
 /// What became of one media path.
 #[derive(Debug)]
@@ -24,7 +26,7 @@ enum Problem {
     NotFound {
         suggestion: Option<String>,
     },
-    NotAFile,
+    NotAFile(Kind),
     Unreadable(String),
     Unrecognized(String),
     /// A video container without a video track (an audio-only MP4): no platform takes it.
@@ -35,7 +37,7 @@ enum Problem {
 #[derive(Debug, Default)]
 pub struct MediaCatalog {
     entries: HashMap<String, Entry>,
-    canonical_root: Option<PathBuf>,
+    root: Option<MediaRoot>,
     /// How many files were actually probed (for tests and benchmarks: once per file).
     probes: usize,
 }
@@ -113,36 +115,27 @@ impl MediaCatalog {
     }
 
     fn probe(&mut self, calendar: &Calendar, key: &str) -> Entry {
-        let full = calendar.root.join(key);
-        let meta = match std::fs::metadata(&full) {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Entry::Failed(Problem::NotFound {
-                    suggestion: nearby_file(&full),
+        let root = self
+            .root
+            .get_or_insert_with(|| MediaRoot::new(&calendar.root));
+        let file = match root.open(key) {
+            Ok(file) => file,
+            Err(e) => {
+                return Entry::Failed(match e {
+                    MediaPathError::Invalid(why) => Problem::Escapes(why),
+                    MediaPathError::Escapes => {
+                        Problem::Escapes("it is a symlink to a file outside the calendar")
+                    }
+                    MediaPathError::NotFound => Problem::NotFound {
+                        suggestion: nearby_file(&calendar.root.join(key)),
+                    },
+                    MediaPathError::NotAFile(kind) => Problem::NotAFile(kind),
+                    MediaPathError::Unreadable(e) => Problem::Unreadable(e),
                 });
             }
-            Err(e) => return Entry::Failed(Problem::Unreadable(e.to_string())),
         };
-        if !meta.is_file() {
-            return Entry::Failed(Problem::NotAFile);
-        }
-        let root = self.canonical_root.get_or_insert_with(|| {
-            calendar
-                .root
-                .canonicalize()
-                .unwrap_or_else(|_| calendar.root.clone())
-        });
-        match full.canonicalize() {
-            Ok(real) if !real.starts_with(&*root) => {
-                return Entry::Failed(Problem::Escapes(
-                    "it is a symlink to a file outside the calendar",
-                ));
-            }
-            Err(e) => return Entry::Failed(Problem::Unreadable(e.to_string())),
-            Ok(_) => {}
-        }
         self.probes += 1;
-        match probe_file(&full) {
+        match probe_reader(file.into_file()) {
             Ok(info) if info.video().is_some_and(|v| v.codec.is_none()) => {
                 Entry::Failed(Problem::NoVideoTrack)
             }
@@ -151,34 +144,6 @@ impl MediaCatalog {
             Err(e) => Entry::Failed(Problem::Unrecognized(e.to_string())),
         }
     }
-}
-
-/// Normalises a manifest path to `a/b/c`, refusing absolute paths and `..` above the root.
-fn normalize(written: &str) -> Result<String, &'static str> {
-    if written.trim().is_empty() {
-        return Err("the path is empty");
-    }
-    let path = Path::new(written);
-    if path.is_absolute() || written.starts_with('/') || written.starts_with('\\') {
-        return Err("it is an absolute path");
-    }
-    let mut parts: Vec<&str> = Vec::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(part) => parts.push(part.to_str().ok_or("it is not valid UTF-8")?),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if parts.pop().is_none() {
-                    return Err("`..` leads outside the calendar");
-                }
-            }
-            Component::RootDir | Component::Prefix(_) => return Err("it is an absolute path"),
-        }
-    }
-    if parts.is_empty() {
-        return Err("the path names the calendar directory itself");
-    }
-    Ok(parts.join("/"))
 }
 
 /// The file in the same directory whose name is closest to the missing one.
@@ -210,8 +175,8 @@ fn problem_diagnostic(written: &str, problem: &Problem, reference: &MediaRef) ->
                 None => d.help("check the path; it is relative to the calendar root, e.g. `media/photo.jpg`"),
             }
         }
-        Problem::NotAFile => Diagnostic::error("media::not-a-file", format!("media path `{written}` is a directory"))
-            .at(span, "a directory")
+        Problem::NotAFile(kind) => Diagnostic::error("media::not-a-file", format!("media path `{written}` is {}, not a file", kind.describe()))
+            .at(span, kind.describe())
             .help("name an image or video file"),
         Problem::Unreadable(e) => Diagnostic::error("media::unreadable", format!("cannot read media file `{written}`: {e}"))
             .at(span, "unreadable")
@@ -266,23 +231,4 @@ fn extension_mismatch(written: &str, info: &MediaInfo, reference: &MediaRef) -> 
         )
         .help("postcal goes by the content; rename the file so its extension says what it is"),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize;
-
-    #[test]
-    fn paths_stay_inside_the_calendar() {
-        assert_eq!(normalize("media/a.jpg"), Ok("media/a.jpg".into()));
-        assert_eq!(
-            normalize("./media/../media/a.jpg"),
-            Ok("media/a.jpg".into())
-        );
-        assert!(normalize("../secret.jpg").is_err());
-        assert!(normalize("media/../../x.jpg").is_err());
-        assert!(normalize("/etc/passwd").is_err());
-        assert!(normalize("").is_err());
-        assert!(normalize(".").is_err());
-    }
 }

@@ -1,5 +1,5 @@
 //! Every rule postcal checks before anything is published, as a pure function of the loaded
-//! calendar and the probed media: [`check`].
+//! calendar and the probed media, put together in one place: [`pipeline::check_calendar`].
 //!
 //! Layout: [`calendar`] holds calendar-wide rules (ids, accounts, times, cron), [`media`] resolves
 //! and probes media files (each file once, however many posts use it), [`text`] counts text the
@@ -29,12 +29,15 @@
 
 pub mod calendar;
 pub mod facebook;
+pub mod frequency;
 pub mod instagram;
 pub mod limits;
 pub mod media;
+pub mod pipeline;
 pub mod text;
 pub mod threads;
 pub mod tiktok;
+pub mod validation;
 
 use std::collections::{HashMap, HashSet};
 
@@ -129,33 +132,9 @@ impl<'a> TargetCtx<'a> {
     }
 }
 
-/// The result of checking a calendar.
-pub struct Checked {
-    pub diagnostics: Diagnostics,
-    /// Indexes (into `calendar.posts`) of posts with at least one error.
-    pub invalid_posts: HashSet<usize>,
-}
-
-/// Runs every rule over a loaded calendar. `load_diagnostics` are those of loading (they count
-/// towards which posts are invalid).
-pub fn check(
-    calendar: &Calendar,
-    load_diagnostics: Diagnostics,
-    catalog: &mut MediaCatalog,
-) -> Checked {
-    let mut diags = load_diagnostics;
-    calendar::check_settings(calendar, &mut diags);
-    check_posts(calendar, catalog, &mut diags);
-    let invalid_posts = invalid_posts(calendar, &diags);
-    Checked {
-        diagnostics: diags,
-        invalid_posts,
-    }
-}
-
 /// Every rule that concerns one post at a time, for each of `calendar.posts`: everything but
-/// the settings and unique ids ([`calendar::check_settings`]). What it reports about a post
-/// depends only on that post, the settings and the media files it names.
+/// the settings and unique ids (see [`pipeline`]). What it reports about a post depends only on
+/// that post, the settings and the media files it names.
 pub fn check_posts(calendar: &Calendar, catalog: &mut MediaCatalog, diags: &mut Diagnostics) {
     calendar::check_posts(calendar, &calendar.posts, diags);
     // Resolve and probe every file first (once each), so rules then read the catalog freely.

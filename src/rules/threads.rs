@@ -26,9 +26,12 @@ pub struct Limits {
     pub carousel: Limit<usize>,
     pub image: ImageLimits,
     pub video: VideoLimits,
+    /// Posts published per profile in a rolling 24 hours.
+    pub posts_per_day: Limit<usize>,
 }
 
 pub const LIMITS: Limits = Limits {
+    posts_per_day: Limit::official(250, "threads::schedule-over-daily-limit", "§4 TH-OV"),
     text: Limit::official(500, "threads::text-too-long", "§4 TH-POSTS"),
     links: Limit::official(5, "threads::too-many-links", "§4 TH-POSTS"),
     topic_tag: Limit::official((1, 50), "threads::invalid-topic-tag", "§4 TH-POSTS"),

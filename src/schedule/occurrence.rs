@@ -180,6 +180,52 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    /// Whether the schedule fires at all: a `repeat` such as `0 0 30 2 *` matches no date, and
+    /// `until` may come before the first match.
+    pub fn fires(&self) -> bool {
+        self.next_after(self.start, true).is_some()
+    }
+
+    /// The most occurrences in any 24 hours, counting no further than `enough` (a caller that
+    /// only compares with a limit passes the limit plus one).
+    ///
+    /// Every day a cron expression matches has the same times, so the busiest 24 hours are
+    /// found within a few matching days; the walk covers 8 days from the first occurrence and at
+    /// least 3 distinct matching days (a weekly or monthly pattern), at most 100,000 occurrences.
+    pub fn most_in_a_day(&self, enough: usize) -> usize {
+        let day = chrono::Duration::hours(24);
+        let Some(first) = self.next_after(self.start, true) else {
+            return 0;
+        };
+        let mut window: std::collections::VecDeque<DateTime<Utc>> = Default::default();
+        let mut most = 0;
+        let mut dates = Vec::new();
+        let mut cursor = Some(first);
+        let mut walked = 0;
+        while let Some(t) = cursor {
+            let date = t.with_timezone(&self.tz).date_naive();
+            if dates.last() != Some(&date) {
+                dates.push(date);
+            }
+            if (t - first > chrono::Duration::days(8) && dates.len() > 3) || walked > 100_000 {
+                break;
+            }
+            while window.front().is_some_and(|&w| t - w >= day) {
+                window.pop_front();
+            }
+            window.push_back(t);
+            most = most.max(window.len());
+            if most >= enough {
+                return enough;
+            }
+            walked += 1;
+            cursor = self.next_after(t, false);
+        }
+        most
+    }
+}
+
 fn resolve(value: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     match parse_time(value)?.resolve(tz) {
         Resolved::Unique(t) | Resolved::Ambiguous { earlier: t, .. } => Ok(t),
@@ -361,5 +407,23 @@ mod tests {
                 utc(2026, 1, 2, 0, 0)
             ]
         );
+    }
+
+    #[test]
+    fn counts_the_busiest_day_and_sees_schedules_that_never_fire() {
+        let at = utc(2026, 12, 1, 12, 30);
+        let s = |cron: &str| Schedule::repeating(at, Tz::Europe__Paris, cron, None).unwrap();
+        assert_eq!(s("* * * * *").most_in_a_day(251), 251);
+        assert_eq!(s("*/10 * * * *").most_in_a_day(1000), 144);
+        assert_eq!(s("0 9 * * *").most_in_a_day(1000), 1);
+        // Busy on Mondays only; the first day (a Tuesday afternoon) matches nothing.
+        assert_eq!(s("*/5 8-17 * * MON").most_in_a_day(1000), 120);
+        // Every minute on the 1st of the month, from 12:30 on the first one: a full day later.
+        assert_eq!(s("* * 1 * *").most_in_a_day(10_000), 1440);
+        assert!(!s("0 0 30 2 *").fires());
+        assert_eq!(s("0 0 30 2 *").most_in_a_day(10), 0);
+        assert!(s("0 9 * * MON").fires());
+        let until = Schedule::repeating(at, Tz::UTC, "0 9 1 1 *", Some(utc(2026, 12, 31, 0, 0)));
+        assert!(!until.unwrap().fires(), "the first match is after `until`");
     }
 }

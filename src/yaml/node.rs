@@ -12,6 +12,8 @@ const MAX_NODES: usize = 200_000;
 const MAX_DEPTH: usize = 32;
 const MAX_ALIASES: usize = 10_000;
 const MAX_REPLAYED_EVENTS: usize = 200_000;
+/// Documents (posts) in one file: far more than anyone writes by hand.
+pub const MAX_DOCUMENTS: usize = 1_024;
 
 /// One YAML value with the byte range it was written at.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +146,8 @@ pub enum ParseErrorKind {
     DuplicateKey,
     /// Too many nodes, too deep, or too many aliases: refused before it could exhaust memory.
     TooComplex,
+    /// More than [`MAX_DOCUMENTS`] documents in one file.
+    TooManyDocuments,
 }
 
 /// Why a YAML text could not be turned into nodes.
@@ -163,6 +167,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, ParseError> {
             max_nodes: MAX_NODES,
             max_depth: MAX_DEPTH,
             max_aliases: MAX_ALIASES,
+            max_documents: MAX_DOCUMENTS,
         },
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: MAX_REPLAYED_EVENTS,
@@ -205,14 +210,22 @@ fn to_parse_error(error: &serde_saphyr::Error, text: &str) -> ParseError {
         })
         .unwrap_or((0, 0));
     let len = len.min(text.len().saturating_sub(start));
-    let kind =
-        if message.contains("too large or too complex") || message.contains("recursion limit") {
-            ParseErrorKind::TooComplex
-        } else if message.contains("duplicate mapping key") {
-            ParseErrorKind::DuplicateKey
-        } else {
-            ParseErrorKind::Syntax
+    let kind = if message.contains("Documents {") {
+        return ParseError {
+            kind: ParseErrorKind::TooManyDocuments,
+            message: format!(
+                "this file holds more than {MAX_DOCUMENTS} YAML documents (`---` separators)"
+            ),
+            start,
+            len,
         };
+    } else if message.contains("too large or too complex") || message.contains("recursion limit") {
+        ParseErrorKind::TooComplex
+    } else if message.contains("duplicate mapping key") {
+        ParseErrorKind::DuplicateKey
+    } else {
+        ParseErrorKind::Syntax
+    };
     ParseError {
         kind,
         message,
@@ -310,5 +323,21 @@ mod tests {
             .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
             .collect();
         assert_eq!(parse(&block).unwrap_err().kind, ParseErrorKind::TooComplex);
+    }
+
+    #[test]
+    fn too_many_documents_say_so() {
+        let text = "---\nid: x\n".repeat(MAX_DOCUMENTS + 1);
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::TooManyDocuments, "{err:?}");
+        assert!(
+            err.message.contains("1024 YAML documents"),
+            "{}",
+            err.message
+        );
+        assert_eq!(
+            parse(&"---\nid: x\n".repeat(MAX_DOCUMENTS)).unwrap().len(),
+            MAX_DOCUMENTS
+        );
     }
 }

@@ -2,27 +2,40 @@
 //! `tests/util.rs`, and helpers for calendars copied into temporary directories.
 
 use std::ffi::OsString;
+use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The repository root: fixtures are named relative to it, so paths in output are stable.
 pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// One run of `postcal`: arguments and working directory.
+/// One run of `postcal`: arguments, working directory, environment, and how long it may take.
 pub struct Postcal {
     args: Vec<OsString>,
     dir: PathBuf,
+    env: Vec<(OsString, OsString)>,
+    timeout: Duration,
+    /// Read this many bytes of stdout, then close it (a reader such as `head` going away).
+    stdout_bytes: Option<usize>,
 }
 
 /// What a run produced.
 #[derive(Debug)]
 pub struct Output {
-    /// `None` when the process was killed by a signal (a crash).
+    /// `None` when the process was killed by a signal (a crash, or the timeout).
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
+    /// Wall time from spawn to exit.
+    pub elapsed: Duration,
+    /// Peak resident memory of the process, in KiB.
+    pub max_rss_kib: u64,
+    /// Whether it was killed for running past the timeout.
+    pub timed_out: bool,
 }
 
 impl Postcal {
@@ -31,6 +44,9 @@ impl Postcal {
         Self {
             args: Vec::new(),
             dir: repo_root().to_path_buf(),
+            env: Vec::new(),
+            timeout: Duration::from_secs(120),
+            stdout_bytes: None,
         }
     }
 
@@ -48,18 +64,100 @@ impl Postcal {
         self
     }
 
+    pub fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Kills the process (a hang) after `timeout`; the output then has `timed_out`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Reads `bytes` of stdout, then closes it while postcal may still be writing, as
+    /// `postcal ... | head -c BYTES` does. The pipe is made small (one page), so any output
+    /// longer than that meets the closed pipe.
+    pub fn close_stdout_after(mut self, bytes: usize) -> Self {
+        self.stdout_bytes = Some(bytes);
+        self
+    }
+
     pub fn run(&self) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_postcal"))
+        let (mut out_reader, out_writer) = std::io::pipe().expect("pipe");
+        if self.stdout_bytes.is_some() {
+            // SAFETY: fcntl on a descriptor this function owns; a failure only leaves the
+            // pipe at its default size.
+            unsafe { libc::fcntl(out_writer.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+        }
+        let mut command = Command::new(env!("CARGO_BIN_EXE_postcal"));
+        command
             .args(&self.args)
             .current_dir(&self.dir)
             .env_remove("NO_COLOR")
             .env_remove("CLICOLOR_FORCE")
-            .output()
+            .stdin(Stdio::null())
+            .stdout(out_writer)
+            .stderr(Stdio::piped());
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let started = Instant::now();
+        #[expect(
+            clippy::zombie_processes,
+            reason = "reaped by wait4 below, which also gives its peak memory"
+        )]
+        let mut child = command
+            .spawn()
             .unwrap_or_else(|e| panic!("cannot run postcal: {e}"));
+        // The parent's copy of the write end is in `command`: drop it, or reads never end.
+        drop(command);
+        let mut stderr = child.stderr.take().expect("stderr is piped");
+        let limit = self.stdout_bytes;
+        let out = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            match limit {
+                Some(n) => {
+                    let _ = (&mut out_reader).take(n as u64).read_to_end(&mut bytes);
+                }
+                None => {
+                    let _ = out_reader.read_to_end(&mut bytes);
+                }
+            }
+            bytes
+        });
+        let err = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = stderr.read_to_end(&mut bytes);
+            bytes
+        });
+        let pid = child.id() as libc::pid_t;
+        let mut timed_out = false;
+        let (status, usage) = loop {
+            let mut status = 0;
+            // SAFETY: an all-zero rusage is a valid value for wait4 to overwrite.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            // SAFETY: waits for our own child; the pointers are to locals that outlive the call.
+            let got = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+            if got == pid {
+                break (status, usage);
+            }
+            assert!(got == 0, "wait4: {}", std::io::Error::last_os_error());
+            if !timed_out && started.elapsed() > self.timeout {
+                timed_out = true;
+                let _ = child.kill();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let elapsed = started.elapsed();
+        let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
         Output {
-            code: out.status.code(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code,
+            stdout: String::from_utf8_lossy(&out.join().expect("stdout reader")).into_owned(),
+            stderr: String::from_utf8_lossy(&err.join().expect("stderr reader")).into_owned(),
+            elapsed,
+            max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+            timed_out,
         }
     }
 }

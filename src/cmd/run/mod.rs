@@ -70,8 +70,14 @@ pub struct Args {
     /// demos and tests; with --warp it runs faster than real time.
     #[arg(long)]
     pub now: Option<String>,
-    /// How many times faster than real time the clock runs (60 = an hour a minute).
-    #[arg(long, default_value_t = 1.0)]
+    /// How many times faster than real time the clock runs (60 = an hour a minute), from
+    /// 0.001 to 1000000.
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        allow_hyphen_values = true,
+        value_parser = parse_warp
+    )]
     pub warp: f64,
     /// Jump over the time when nothing is happening (after a short pause) instead of waiting
     /// for it: a demo of months of posts in a minute. Work in flight still runs at --warp.
@@ -115,6 +121,25 @@ pub enum PublisherChoice {
     Fake,
 }
 
+/// Parses `--warp`: a finite factor within [`WarpClock::FACTORS`]; anything else is a usage
+/// error (0, negative, NaN or infinite factors would stop or break the clock).
+fn parse_warp(value: &str) -> Result<f64, String> {
+    let range = WarpClock::FACTORS;
+    let factor: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number"))?;
+    if range.contains(&factor) {
+        Ok(factor)
+    } else {
+        Err(format!(
+            "must be from {} to {} (how many times faster than real time the clock runs)",
+            range.start(),
+            range.end()
+        ))
+    }
+}
+
 /// Installs the tracing subscriber (stderr, human or JSON, filtered by `POSTCAL_LOG`, else
 /// `default`).
 pub fn init_logging(format: LogFormat, default: &str) {
@@ -146,9 +171,6 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             "no postcal.yaml in {}; give postcal the calendar directory",
             args.dir.display()
         ));
-    }
-    if !(args.warp.is_finite() && (1e-3..=1e7).contains(&args.warp)) {
-        return Err(miette!("--warp must be between 0.001 and 10000000"));
     }
     let config = crate::manifest::load::config_only(&args.dir).ok_or_else(|| {
         miette!(
@@ -273,7 +295,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         let wake = Wakeup::new();
         if args.once {
             let plan = daemon.pass(&wake, &stop_rx).await.into_diagnostic()?;
-            println!("{}", summary_line(&plan.summary, plan.errors));
+            super::output::print(&format!("{}\n", summary_line(&plan.summary, plan.errors)))?;
             report.finish(wiring.as_ref().and_then(wiring::Wiring::ledger_line));
             return Ok(Exit::Clean);
         }

@@ -22,6 +22,9 @@ pub struct Limits {
     pub carousel_video: VideoLimits,
     /// The reel `cover` image.
     pub cover: ImageLimits,
+    /// Posts published per account in a rolling 24 hours, most permissive first: the guide's
+    /// 100 (an error), then the reference's 50 (a warning).
+    pub posts_per_day: [Limit<usize>; 2],
 }
 
 const IMAGE_FORMATS: Limit<&[MediaFormat]> =
@@ -103,6 +106,16 @@ const CAROUSEL_VIDEO_SOURCE: &str =
     "Meta's 2022 VIDEO spec in the fbsamples/reels_publishing_apis README (platform-rules §1.3)";
 
 pub const LIMITS: Limits = Limits {
+    posts_per_day: [
+        Limit::official(100, "instagram::schedule-over-daily-limit", "§1.4 IG-PUB"),
+        Limit::unclear(
+            50,
+            "instagram::schedule-over-daily-limit",
+            "§1.4 IG-CPL, §9.1",
+            "the content_publishing_limit reference says 50 where the publishing guide says 100; \
+             the account's live quota decides",
+        ),
+    ],
     caption: Limit::official(2_200, "instagram::caption-too-long", "§1.2 IG-MEDIA"),
     hashtags: Limit::official(30, "instagram::too-many-hashtags", "§1.2 IG-MEDIA, §9.2"),
     mentions: Limit::official(20, "instagram::too-many-mentions", "§1.2 IG-MEDIA, §9.2"),

@@ -5,8 +5,8 @@
 use super::{
     ImageLimits, VideoLimits, codec_name, duration, formats, num, or_list, ratio, round_size, size,
 };
+use crate::diag::group_digits as group;
 use crate::diag::{Diagnostic, Diagnostics, Span};
-use crate::manifest::load::group;
 use crate::media::{AudioCodec, ImageInfo, VideoInfo};
 use crate::rules::MediaItem;
 

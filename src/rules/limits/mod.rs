@@ -11,8 +11,8 @@ mod check;
 
 pub use check::{check_image, check_video};
 
+use crate::diag::group_digits as group;
 use crate::diag::{Diagnostic, Span};
-use crate::manifest::load::group;
 use crate::media::{MediaFormat, VideoCodec};
 
 pub const MIB: u64 = 1024 * 1024;

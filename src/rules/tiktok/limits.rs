@@ -18,9 +18,17 @@ pub struct Limits {
     pub api_max_video_ms: Limit<u64>,
     pub video: VideoLimits,
     pub photo: ImageLimits,
+    /// Direct posts per creator in 24 hours (shared by every app).
+    pub posts_per_day: Limit<usize>,
 }
 
 pub const LIMITS: Limits = Limits {
+    posts_per_day: Limit::unclear(
+        15,
+        "tiktok::schedule-over-daily-limit",
+        "§2.5 TT-CSG",
+        "TikTok says about 15, and the cap varies by creator",
+    ),
     caption: Limit::official(2_200, "tiktok::caption-too-long", "§2.3 TT-DP"),
     title: Limit::official(90, "tiktok::title-too-long", "§2.3 TT-PHOTO"),
     description: Limit::official(4_000, "tiktok::description-too-long", "§2.3 TT-PHOTO"),

@@ -224,3 +224,30 @@ async fn an_edit_the_daemon_has_not_scanned_yet_is_what_gets_published() {
     assert!(has(&view.plan, &key, "nothing"), "{:?}", kinds(&view.plan));
     d.stop().await;
 }
+
+#[tokio::test]
+async fn after_downtime_a_repeating_post_publishes_its_latest_occurrence_once_not_a_burst() {
+    // Every 10 minutes (144 a day: within Threads' 250) since t(-60): postcal was down for
+    // that hour. The old plan published all seven at once.
+    let h = Harness::new(t(0));
+    h.cal.write(
+        "every-ten.yaml",
+        &format!(
+            "id: every-ten\nat: {}\nrepeat: \"*/10 * * * *\"\ntext: Tick\ntargets:\n  {TARGET}: {{}}\n",
+            rfc(t(-60))
+        ),
+    );
+    // The plan after the pass: what was published, and every miss.
+    let plan = h.once().await;
+    assert_eq!(plan.summary.nothing, 1, "{:?}", kinds(&plan));
+    assert_eq!(plan.summary.missed, 6, "t-60 … t-10, every one counted");
+    let ledger = h.fake.ledger();
+    assert_eq!(ledger.len(), 1, "{ledger:?}");
+    assert_eq!(ledger[0].slot, slot("every-ten", t(0)));
+    for m in [-60, -50, -40, -30, -20, -10] {
+        let record = h
+            .record(&slot("every-ten", t(m)))
+            .expect("missed is recorded");
+        assert_eq!(record.state, SlotState::Missed, "t{m}");
+    }
+}

@@ -43,6 +43,7 @@ fn instagram_rules_report_each_problem_at_its_value() {
             "instagram::alt-ignored",
             "instagram::carousel-video-spec",
             "instagram::thumb-offset-ignored",
+            "instagram::schedule-over-daily-limit",
             "instagram::image-converted",
             "instagram::share-to-feed-ignored",
             "instagram::story-caption-ignored",

@@ -2,6 +2,7 @@
 //! snapshot-tested (human with colour off, and JSON), and the check that every diagnostic code
 //! the source can emit has a failing fixture.
 
+mod agreement;
 mod calendar;
 mod coverage;
 mod example;

@@ -3,6 +3,7 @@
 //! symlinks that break or leave the calendar, a socket, missing media, and media that is not
 //! what its extension says. Everything is made at test time in one temporary calendar.
 
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::symlink;
 use std::os::unix::net::UnixListener;
 use std::path::Path;
@@ -57,6 +58,16 @@ fn bad_input_gets_a_diagnostic_never_a_panic() {
         format!("x: {}{}\n", "[".repeat(10_000), "]".repeat(10_000)),
     );
     write(&posts.join("bomb.yaml"), alias_bomb());
+    let utf16: Vec<u8> = "\u{feff}id: wide\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    write(&posts.join("utf16.yaml"), utf16);
+    // A Latin-1 name: not UTF-8, so it cannot be a manifest path; reported, not skipped.
+    write(
+        &posts.join(std::ffi::OsStr::from_bytes(b"caf\xe9.yaml")),
+        POST.replace("fine", "latin1-name"),
+    );
     write_sparse(&posts.join("huge.yaml"), b"id: huge\n", 50 * 1024 * 1024);
     write(&posts.join("folder.yaml/inside.yaml"), POST);
     symlink(cal.join("nowhere.yaml"), posts.join("broken.yaml")).expect("symlink");
@@ -89,7 +100,14 @@ fn bad_input_gets_a_diagnostic_never_a_panic() {
     let at = |code: &str| v.locations(code);
     assert_eq!(at("calendar::empty-manifest"), ["cal/posts/empty.yaml"]);
     assert_eq!(at("calendar::binary-file"), ["cal/posts/binary.yaml"]);
-    assert_eq!(at("calendar::not-utf8"), ["cal/posts/latin1.yaml:1:8"]);
+    assert_eq!(
+        at("calendar::not-utf8"),
+        ["cal/posts/latin1.yaml:1:8", "cal/posts/utf16.yaml"]
+    );
+    assert_eq!(
+        at("calendar::non-utf8-name"),
+        ["cal/posts/caf\u{fffd}.yaml"]
+    );
     assert_eq!(
         at("yaml::too-complex").len(),
         2,
