@@ -109,6 +109,14 @@ impl StateLock {
             source,
         };
         let root = calendar_dir(state_dir);
+        // A state directory inside another one (`.postcal/sandbox`) locks its parent, which
+        // may not exist yet.
+        if !root.exists() {
+            std::fs::create_dir_all(&root).map_err(|source| LockError::Io {
+                path: root.clone(),
+                source,
+            })?;
+        }
         let root_file = File::open(&root).map_err(|source| LockError::Io {
             path: root.clone(),
             source,
