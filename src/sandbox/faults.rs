@@ -59,6 +59,7 @@ pub const ENDPOINTS: &[&str] = &[
     "facebook.read_user",
     "facebook.accounts",
     "facebook.list_posts",
+    "facebook.list_videos",
     "tiktok.creator_info",
     "tiktok.video_init",
     "tiktok.inbox_video_init",

@@ -108,6 +108,7 @@ enum Route {
     IgList(String, bool),
     ThList(String),
     FbList(String, &'static str),
+    FbVideoList(String),
     Read(String),
     Fail(GraphError),
 }
@@ -194,6 +195,9 @@ fn classify(host: GraphHost, method: &Method, segs: &[&str], world: &World) -> (
                 _ => "published_posts",
             };
             (Route::FbList((*id).into(), edge), ep("list_posts"))
+        }
+        (GraphHost::Facebook, [id, "videos"]) if !post => {
+            (Route::FbVideoList((*id).into()), ep("list_videos"))
         }
         (_, [id]) if !post => (Route::Read((*id).into()), read_endpoint(host, id, world)),
         (
@@ -313,6 +317,7 @@ async fn handle(engine: &Arc<Engine>, route: Route, call: GraphCall) -> Result<R
         Route::IgList(user, stories) => json(instagram::list(engine, &call, &user, stories)),
         Route::ThList(user) => json(threads::list(engine, &call, &user)),
         Route::FbList(page, edge) => json(facebook::list(engine, &call, &page, edge)),
+        Route::FbVideoList(page) => json(facebook::list_videos(engine, &call, &page)),
         Route::Read(id) => json(read(engine, &call, &id)),
         Route::Fail(e) => Err(e.into()),
     }

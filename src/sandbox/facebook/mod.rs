@@ -33,7 +33,7 @@ use super::state::World;
 use super::tokens::{TokenKind, TokenRecord};
 use crate::platform::Platform;
 pub(crate) use media::{photos, videos};
-pub(crate) use read::{accounts, list, read};
+pub(crate) use read::{accounts, list, list_videos, read};
 
 mod media;
 mod read;

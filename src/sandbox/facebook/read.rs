@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::{FacebookState, Photo, Post, access};
+use super::{FacebookState, Photo, Post, Video, access};
 use crate::platform::Platform;
 use crate::sandbox::accounts::Account;
 use crate::sandbox::engine::Engine;
@@ -200,6 +200,50 @@ pub(crate) fn list(
     paged(engine, call, items)
 }
 
+/// Every field of a Page video (platform-rules §3 "Video").
+fn video_node(video: &Video) -> Map<String, Value> {
+    let mut all = Map::new();
+    all.insert("id".into(), json!(video.id));
+    all.insert(
+        "description".into(),
+        video.description.clone().map_or(Value::Null, Value::String),
+    );
+    all.insert(
+        "title".into(),
+        video.title.clone().map_or(Value::Null, Value::String),
+    );
+    all.insert("created_time".into(), json!(graph_time(video.created_at)));
+    all.insert(
+        "permalink_url".into(),
+        json!(format!("/{}/videos/{}/", video.page, video.id)),
+    );
+    all.insert("status".into(), json!({ "video_status": "ready" }));
+    all
+}
+
+/// `GET /{page-id}/videos`, newest first: the look-up that resolves an unanswered `/videos`.
+pub(crate) fn list_videos(
+    engine: &Engine,
+    call: &GraphCall,
+    page: &str,
+) -> Result<Value, GraphError> {
+    let now = engine.now();
+    let world = engine.world();
+    let (page, _) = access(&world, call, now, page, &["pages_read_engagement"], false)?;
+    let mut videos: Vec<&Video> = world
+        .facebook
+        .videos
+        .values()
+        .filter(|v| v.page == page.id)
+        .collect();
+    videos.sort_by_key(|v| std::cmp::Reverse((v.created_at, v.id.clone())));
+    let items = videos
+        .into_iter()
+        .map(|v| select("Video", video_node(v), &call.params, &["id", "description"]))
+        .collect::<Result<Vec<_>, _>>()?;
+    paged(engine, call, items)
+}
+
 /// `GET /{id}`: a Page, a Facebook user, a post, a photo or a video (platform-rules §3
 /// "Text / link post", "Single photo", "Video"; §1.6 timestamps).
 pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value, GraphError> {
@@ -281,21 +325,7 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
         "Photo"
     } else if let Some(video) = fb.videos.get(id) {
         page_of(&video.page)?;
-        all.insert("id".into(), json!(video.id));
-        all.insert(
-            "description".into(),
-            video.description.clone().map_or(Value::Null, Value::String),
-        );
-        all.insert(
-            "title".into(),
-            video.title.clone().map_or(Value::Null, Value::String),
-        );
-        all.insert("created_time".into(), json!(graph_time(video.created_at)));
-        all.insert(
-            "permalink_url".into(),
-            json!(format!("/{}/videos/{}/", video.page, video.id)),
-        );
-        all.insert("status".into(), json!({ "video_status": "ready" }));
+        all = video_node(video);
         "Video"
     } else {
         return Err(hidden());

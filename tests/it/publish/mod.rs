@@ -3,6 +3,7 @@
 //! drives one publisher through the state machine, for the protocol's edge cases.
 
 mod cli;
+mod crash;
 mod direct;
 mod facebook;
 mod instagram;
