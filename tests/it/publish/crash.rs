@@ -7,11 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use postcal::platform::facebook::FacebookPublisher;
-use postcal::platform::instagram::InstagramPublisher;
-use postcal::platform::router::Publishers;
-use postcal::platform::threads::ThreadsPublisher;
-use postcal::platform::tiktok::TiktokPublisher;
 use postcal::reconcile::publisher::BoxFuture;
 use postcal::reconcile::{
     Commit, Daemon, FollowUp, Jitter, LookupResult, Options, Outcome, Prepared, Publisher, SlotJob,
@@ -152,16 +147,7 @@ impl Store for CrashingStore {
     }
 }
 
-fn publishers(w: &World) -> Arc<dyn Publisher> {
-    Arc::new(Publishers {
-        instagram: Arc::new(InstagramPublisher::new(w.cx.clone())),
-        tiktok: Arc::new(TiktokPublisher::new(w.cx.clone())),
-        threads: Arc::new(ThreadsPublisher::new(w.cx.clone())),
-        facebook: Arc::new(FacebookPublisher::new(w.cx.clone())),
-    })
-}
-
-const ACCOUNTS: [&str; 4] = [
+pub const ACCOUNTS: [&str; 4] = [
     "instagram/acme",
     "threads/acme",
     "facebook/page",
@@ -169,7 +155,7 @@ const ACCOUNTS: [&str; 4] = [
 ];
 
 /// One post per flow: (name, manifest body after `id`/`at`).
-fn flows() -> Vec<(&'static str, &'static str)> {
+pub fn flows() -> Vec<(&'static str, &'static str)> {
     vec![
         (
             "ig-feed",
@@ -253,7 +239,7 @@ async fn run_flow(flow: &str, body: &str, point: Point, seed: u64) -> (Outcome_,
             crash: crash.clone(),
         }),
         Arc::new(CrashingPublisher {
-            inner: publishers(&w),
+            inner: w.publishers(),
             crash: crash.clone(),
         }),
     );
@@ -275,7 +261,7 @@ async fn run_flow(flow: &str, body: &str, point: Point, seed: u64) -> (Outcome_,
         crash.persists.load(Ordering::SeqCst),
     );
     // The restart runs until nothing is left to do (waits pass on the warped clock).
-    let restarted = daemon(Box::new(store.clone()), publishers(&w));
+    let restarted = daemon(Box::new(store.clone()), w.publishers());
     tokio::time::timeout(
         std::time::Duration::from_secs(60),
         restarted.run(Wakeup::new(), rx),

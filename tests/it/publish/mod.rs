@@ -2,6 +2,7 @@
 //! the sandbox's ledger. `util` drives the daemon over a calendar (the whole loop); `direct`
 //! drives one publisher through the state machine, for the protocol's edge cases.
 
+mod ambiguity;
 mod cli;
 mod crash;
 mod direct;

@@ -260,6 +260,17 @@ impl World {
             .unwrap()
     }
 
+    /// The four publishers, as `run` builds them.
+    pub fn publishers(&self) -> Arc<dyn Publisher> {
+        use postcal::platform::{facebook, instagram, router, threads, tiktok};
+        Arc::new(router::Publishers {
+            instagram: Arc::new(instagram::InstagramPublisher::new(self.cx.clone())),
+            tiktok: Arc::new(tiktok::TiktokPublisher::new(self.cx.clone())),
+            threads: Arc::new(threads::ThreadsPublisher::new(self.cx.clone())),
+            facebook: Arc::new(facebook::FacebookPublisher::new(self.cx.clone())),
+        })
+    }
+
     pub fn records(&self) -> Vec<Record> {
         self.store.records()
     }
