@@ -95,7 +95,9 @@ async fn serve(config: SandboxConfig, listen: SocketAddr) -> miette::Result<()> 
         .await
         .into_diagnostic()?;
     let urls = sandbox.urls();
-    println!("postcal sandbox listening on {}", urls.root);
+    // Written as a whole, and a reader that went away (a test that read the first line) does
+    // not stop the sandbox.
+    let mut banner = format!("postcal sandbox listening on {}\n", urls.root);
     for (name, url) in [
         ("instagram graph", &urls.instagram_graph),
         ("facebook graph", &urls.facebook_graph),
@@ -104,19 +106,19 @@ async fn serve(config: SandboxConfig, listen: SocketAddr) -> miette::Result<()> 
         ("instagram oauth", &urls.instagram_api),
         ("admin", &urls.admin),
     ] {
-        println!("  {name:<16} {url}");
+        banner.push_str(&format!("  {name:<16} {url}\n"));
     }
     for a in sandbox.accounts() {
-        println!(
-            "  account          {}/{} id {}",
+        banner.push_str(&format!(
+            "  account          {}/{} id {}\n",
             a.platform, a.username, a.id
-        );
+        ));
     }
-    println!(
-        "Create an account and get its tokens: curl -X POST {}/accounts -d '{{\"platform\":\"instagram\",\"username\":\"demo\"}}'",
+    banner.push_str(&format!(
+        "Create an account and get its tokens: curl -X POST {}/accounts -d '{{\"platform\":\"instagram\",\"username\":\"demo\"}}'\nPress Ctrl-C to stop.\n",
         urls.admin
-    );
-    println!("Press Ctrl-C to stop.");
+    ));
+    super::output::print(&banner)?;
     wait_for_stop().await;
     tracing::info!(target: "postcal::sandbox", "stopping");
     sandbox.shutdown().await;

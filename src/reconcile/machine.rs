@@ -180,6 +180,8 @@ impl Machine {
             // Only reached for harmless steps, where it means "try again".
             FailureClass::Ambiguous | FailureClass::Wait { .. } => (false, None),
         };
+        // Attempts count failures: a crash or a shutdown in the middle of a step is not one.
+        r.attempts += 1;
         let gave_up = !permanent && r.attempts >= self.backoff.max_attempts;
         r.last_error = Some(f.message.clone());
         r.waiting = None;
@@ -206,7 +208,6 @@ impl Machine {
     ) -> Result<(), StoreError> {
         if r.state == SlotState::Preparing {
             r.state = SlotState::Planned;
-            r.attempts = r.attempts.saturating_sub(1);
         }
         if r.waiting.as_deref() != Some(why) {
             tracing::warn!(slot = %r.key, until = %until, why, "waiting");
@@ -250,7 +251,6 @@ impl Machine {
                         self.fail(&mut r, &f).await?;
                         return Ok(r);
                     }
-                    r.attempts += 1;
                     r.state = SlotState::Preparing;
                     r.next_action = None;
                     r.waiting = None;

@@ -40,13 +40,14 @@ impl SlotKey {
         }
     }
 
-    /// `post␟target␟2026-12-01T08:00:00Z`: the store key.
+    /// `post␟target␟2026-12-01T08:00:00Z`: the store key. Whole seconds are written as
+    /// such; a time with a fraction keeps it (`…:11.25Z`), so every key decodes to its slot.
     pub fn encode(&self) -> Vec<u8> {
         format!(
             "{}{SEP}{}{SEP}{}",
             self.post,
             self.target,
-            self.at.to_rfc3339_opts(SecondsFormat::Secs, true)
+            self.at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
         )
         .into_bytes()
     }
@@ -164,7 +165,7 @@ pub struct Record {
     pub key: SlotKey,
     #[serde(flatten)]
     pub state: SlotState,
-    /// Prepare/commit attempts started so far.
+    /// Failed attempts so far (a crash in the middle of a step is not a failure).
     pub attempts: u32,
     pub last_error: Option<String>,
     /// When the daemon acts on this slot next (a retry or a look-up), if it is waiting.
@@ -244,6 +245,18 @@ mod tests {
         assert_eq!(SlotKey::decode(&k.encode()).unwrap(), k);
         let later = SlotKey::new("launch", target(), k.at + chrono::Duration::days(1));
         assert!(k.encode() < later.encode());
+        // A time with a fraction of a second (an `at` written with one) round-trips too.
+        let fine = SlotKey::new(
+            "launch",
+            target(),
+            k.at + chrono::Duration::milliseconds(250),
+        );
+        assert_eq!(SlotKey::decode(&fine.encode()).unwrap(), fine);
+        assert!(
+            String::from_utf8(k.encode())
+                .unwrap()
+                .ends_with("T08:00:00Z")
+        );
         assert!(SlotKey::decode(b"no separators").is_err());
         assert!(SlotKey::decode(b"a\x1fb\x1fnot a time").is_err());
         // A record of a platform this postcal does not know is an error, never another platform.

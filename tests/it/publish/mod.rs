@@ -8,6 +8,7 @@ mod crash;
 mod direct;
 mod facebook;
 mod instagram;
+mod kill;
 mod threads;
 mod tiktok;
 pub mod util;
