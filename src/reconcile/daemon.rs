@@ -104,7 +104,7 @@ pub struct Options {
     /// How long before its time a slot is prepared (containers, uploads), so its commit lands
     /// on time even when the platform takes minutes to process a video. Zero: when due.
     pub prepare_lead: chrono::Duration,
-    /// Slots worked on at once, across accounts.
+    /// Slots published at once across accounts, and slots prepared at once (each bound apart).
     pub concurrency: usize,
     pub limits: CallLimits,
     /// Return from [`Daemon::run`] once nothing is left to publish (demos, tests).
@@ -169,7 +169,10 @@ pub struct Daemon {
     in_flight: HashMap<SlotKey, Goal>,
     /// Accounts with a publication in flight (one at a time each).
     busy: HashSet<TargetKey>,
-    permits: Arc<Semaphore>,
+    /// Publications and preparations in flight, bounded apart: preparations (which may poll a
+    /// video's processing for minutes) never hold up a slot that is due.
+    publish_permits: Arc<Semaphore>,
+    prepare_permits: Arc<Semaphore>,
     view: watch::Sender<View>,
 }
 
@@ -226,7 +229,8 @@ impl Daemon {
             publisher,
             clock,
             jitter: Arc::new(Mutex::new(options.jitter.clone())),
-            permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            publish_permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
+            prepare_permits: Arc::new(Semaphore::new(options.concurrency.max(1))),
             options,
             records,
             calendar: CalendarView::new(root),
@@ -507,7 +511,10 @@ impl Daemon {
                     max_lateness: self.policy().max_lateness,
                     limits: self.options.limits,
                 };
-                let permits = self.permits.clone();
+                let permits = match goal {
+                    Goal::Publish => self.publish_permits.clone(),
+                    Goal::Prepare => self.prepare_permits.clone(),
+                };
                 let key = slot.clone();
                 let label = plan::kind::label(&job.content);
                 self.in_flight.insert(key.clone(), goal);

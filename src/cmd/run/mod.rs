@@ -1,7 +1,7 @@
 //! `postcal run`: the daemon (or one pass of it with `--once`).
 
 mod report;
-mod wiring;
+pub mod wiring;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
