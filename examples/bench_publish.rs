@@ -32,7 +32,7 @@ const PLATFORMS: [&str; 4] = ["instagram", "threads", "facebook", "tiktok"];
 
 /// The target options and media of post `i` on `platform` (`video`: always a video).
 fn post(platform: &str, account: &str, i: usize, video: bool) -> String {
-    let image = i % 2 == 0 && !video;
+    let image = i.is_multiple_of(2) && !video;
     let (media, options) = match platform {
         "instagram" if image => ("[media/feed-1080x1350.jpg]", "{}"),
         "instagram" => ("[media/reel.mp4]", "{ kind: reel }"),
