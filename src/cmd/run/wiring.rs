@@ -42,7 +42,7 @@ pub enum Destination {
 pub struct Wiring {
     pub publisher: Arc<Publishers>,
     /// The in-process sandbox, alive as long as the run.
-    pub _sandbox: Option<Sandbox>,
+    _sandbox: Option<Sandbox>,
     pub media_server: Arc<MediaServer>,
     /// For the log and the summary: where the posts went.
     pub describe: String,
@@ -198,6 +198,11 @@ pub async fn wire(
 }
 
 impl Wiring {
+    /// The in-process sandbox, for tests and benchmarks that inspect what it received.
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        self._sandbox.as_ref()
+    }
+
     /// The last line of a run: where to see what the platforms received.
     pub fn ledger_line(&self) -> Option<String> {
         match (&self._sandbox, &self.ledger_url) {

@@ -1,7 +1,8 @@
 //! The daemon loop on a manual clock: publishing on time, rescheduling, orphans, misses.
 
 use super::harness::*;
-use postcal::state::SlotState;
+use postcal::reconcile::{Script, Step};
+use postcal::state::{SlotKey, SlotState};
 
 #[tokio::test]
 async fn a_slot_due_at_t_is_published_once_at_t() {
@@ -250,4 +251,33 @@ async fn after_downtime_a_repeating_post_publishes_its_latest_occurrence_once_no
             .expect("missed is recorded");
         assert_eq!(record.state, SlotState::Missed, "t{m}");
     }
+}
+
+#[tokio::test]
+async fn a_slow_account_never_delays_another() {
+    let h = Harness::new(t(0));
+    std::fs::write(
+        h.cal.root().join("postcal.yaml"),
+        "timezone: UTC\naccounts:\n  threads/acme: {}\n  threads/other: {}\n",
+    )
+    .unwrap();
+    h.cal.post("slow", t(-2), "On one account");
+    h.cal.write(
+        "other.yaml",
+        &format!(
+            "id: other\nat: {}\ntext: On another\ntargets:\n  threads/other: {{}}\n",
+            rfc(t(-1))
+        ),
+    );
+    // The first prepare (the earlier slot, on threads/acme) never answers: a video that takes
+    // forever to process.
+    h.fake.script(Step::Prepare, [Script::Hang]);
+    let mut d = h.spawn();
+    let other = SlotKey::new("other", "threads/other".parse().unwrap(), t(-1));
+    d.until("the other account published", |v| {
+        has(&v.plan, &other, "nothing")
+    })
+    .await;
+    assert_eq!(h.fake.published(&slot("slow", t(-2))), 0);
+    d.stop().await;
 }

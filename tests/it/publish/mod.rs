@@ -4,6 +4,7 @@
 
 mod ambiguity;
 mod cli;
+mod conversions;
 mod crash;
 mod direct;
 mod facebook;
