@@ -79,7 +79,6 @@ fn media_make_a_video_or_a_photo_post() {
     assert!(photos.unwrap().is_photo());
     let refused: &[(Vec<StagedRef>, &str)] = &[
         (vec![], "no media"),
-        (vec![video(5_100_000)], "no chunk plan"),
         (vec![video(3_000_000), jpeg("a.jpg")], "exactly one video"),
         (
             vec![video(3_000_000), video(3_000_000)],

@@ -6,11 +6,11 @@
 //! TikTok's guide says chunks are at least "5 MB" and at most "64 MB" (the last up to "128
 //! MB"), a file under "5 MB" goes whole, and its own example calls 4,194,304 bytes "4 MB". A
 //! plan must pass every reading (issue 14): chunks of 5,242,880–64,000,000 bytes, a last chunk
-//! up to 128,000,000, a whole-file upload only below 5,000,000. postcal's plan sits well
-//! inside: [`CHUNK_SIZE`] = 10,000,000-byte chunks, `total_chunk_count = floor(size /
-//! CHUNK_SIZE)` with the remainder in the last chunk (so it is 10–20 MB); a video smaller than
-//! one chunk goes whole. A video of 5,000,000–5,242,879 bytes has no plan every reading
-//! accepts ([`NoPlan::Between`]): it can only be pulled from a verified domain.
+//! up to 128,000,000. postcal's plan sits well inside: [`CHUNK_SIZE`] = 10,000,000-byte
+//! chunks, `total_chunk_count = floor(size / CHUNK_SIZE)` with the remainder in the last chunk
+//! (so it is 10–20 MB); a video smaller than one chunk goes whole. Under 5,242,880 bytes that
+//! is a small file sent whole if "MB" means MiB, and (from 5,000,000 bytes) one chunk of at
+//! least 5 MB if it means 10^6: each consistent reading accepts it.
 //!
 //! # Guarantees
 //! - Chunks go in order, each with `Content-Type` (exactly `video/mp4`, `video/quicktime` or
@@ -39,8 +39,6 @@ use crate::secret::Secret;
 
 /// postcal's chunk size: twice the strictest minimum, far below the maximum.
 pub const CHUNK_SIZE: u64 = 10_000_000;
-/// A file below this goes as one chunk (the smaller reading of "5 MB").
-pub const WHOLE_FILE_BELOW: u64 = 5_000_000;
 /// The smallest chunk every reading accepts (5 MiB).
 pub const MIN_CHUNK: u64 = 5_242_880;
 /// The largest chunk every reading accepts.
@@ -63,10 +61,6 @@ pub struct ChunkPlan {
 pub enum NoPlan {
     #[error("the video file is empty")]
     Empty,
-    #[error(
-        "TikTok's upload rules leave no chunk plan for a video of {0} bytes: a whole-file upload must be under 5,000,000 bytes and a chunk at least 5,242,880 (the guide's \"5 MB\" read both ways); serve the video from a domain verified with TikTok (it is then pulled), or change its size"
-    )]
-    Between(u64),
     #[error("the video is {0} bytes; TikTok takes at most 4,000,000,000 (4 GB)")]
     TooLarge(u64),
 }
@@ -82,8 +76,8 @@ impl ChunkPlan {
         match video_size {
             0 => Err(NoPlan::Empty),
             s if s > MAX_VIDEO => Err(NoPlan::TooLarge(s)),
-            s if s < WHOLE_FILE_BELOW => Ok(whole),
-            s if s < MIN_CHUNK => Err(NoPlan::Between(s)),
+            // Under 10 MB, one chunk: the whole file (under 5 MiB that is a small file sent whole
+            // in either reading of "5 MB"; from 5 MiB on, a chunk every reading accepts).
             s if s < CHUNK_SIZE => Ok(whole),
             s => Ok(Self {
                 video_size: s,

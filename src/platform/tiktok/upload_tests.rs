@@ -13,28 +13,34 @@ use crate::reconcile::publisher::BoxFuture;
 use crate::reconcile::{FailureClass, Outcome};
 use crate::secret::Secret;
 
-/// The strict reading of platform-rules §2.4, written independently of the plan.
-fn strictly_valid(p: &ChunkPlan) -> Result<(), String> {
+/// platform-rules §2.4 under one reading of "MB": `mb` bytes (10^6, or 2^20 for MiB).
+fn valid_under(p: &ChunkPlan, mb: u64) -> Result<(), String> {
     let (size, chunk, n) = (p.video_size, p.chunk_size, p.total_chunk_count);
-    if size < 5_000_000 {
+    if size < 5 * mb {
         return (chunk == size && n == 1)
             .then_some(())
-            .ok_or("a file under 5,000,000 bytes goes whole".into());
+            .ok_or(format!("a file under 5 MB ({}) goes whole", 5 * mb));
     }
-    if !(5_242_880..=64_000_000).contains(&chunk) {
-        return Err(format!("chunk {chunk} outside 5,242,880..=64,000,000"));
+    if !(5 * mb..=64 * mb).contains(&chunk) {
+        return Err(format!("chunk {chunk} outside 5..=64 MB ({mb})"));
     }
     if n != size / chunk || !(1..=1000).contains(&n) {
         return Err(format!("count {n} is not floor({size} / {chunk})"));
     }
-    if size > 64_000_000 && n < 2 {
-        return Err("over 64,000,000 bytes needs at least 2 chunks".into());
+    if size > 64 * mb && n < 2 {
+        return Err("over 64 MB needs at least 2 chunks".into());
     }
     let last = size - (n - 1) * chunk;
-    if last > 128_000_000 {
-        return Err(format!("last chunk {last} over 128,000,000"));
+    if last > 128 * mb {
+        return Err(format!("last chunk {last} over 128 MB ({mb})"));
     }
     Ok(())
+}
+
+/// Valid under both readings of "MB" (written independently of the plan).
+fn strictly_valid(p: &ChunkPlan) -> Result<(), String> {
+    valid_under(p, 1_000_000)?;
+    valid_under(p, 1_048_576)
 }
 
 /// `(video_size, chunk_size, total_chunk_count)`, or why there is no plan.
@@ -47,8 +53,8 @@ fn chunk_plans_sit_inside_every_reading_of_the_rules() {
         (0, Err(NoPlan::Empty)),
         (1, whole(1)),
         (4_999_999, whole(4_999_999)),
-        (5_000_000, Err(NoPlan::Between(5_000_000))),
-        (5_242_879, Err(NoPlan::Between(5_242_879))),
+        (5_000_000, whole(5_000_000)),
+        (5_242_879, whole(5_242_879)),
         (5_242_880, whole(5_242_880)),
         (9_999_999, whole(9_999_999)),
         (10_000_000, Ok((10_000_000, 10_000_000, 1))),
@@ -74,6 +80,7 @@ fn chunk_plans_sit_inside_every_reading_of_the_rules() {
     let edges = [
         1u64,
         4_999_999,
+        5_000_000,
         5_242_880,
         10_000_000,
         20_000_000,

@@ -16,9 +16,10 @@
 //! # Assumptions
 //! - "5 MB", "64 MB" and "128 MB" may be decimal or binary (the guide's own example calls
 //!   4,194,304 bytes "4 MB"), so each bound takes its stricter reading (§2.4): chunks of
-//!   5,242,880 to 64,000,000 bytes, a last chunk up to 128,000,000, a whole-file upload only
-//!   below 5,000,000 bytes, and a file over 64,000,000 bytes in at least two chunks. A video of
-//!   5,000,000–5,242,879 bytes therefore has no plan this reading accepts.
+//!   5,242,880 to 64,000,000 bytes, a last chunk up to 128,000,000, and a file over 64,000,000
+//!   bytes in at least two chunks. A video under 5,242,880 bytes goes whole, in one chunk:
+//!   under "5 MB" read as MiB it is a small file, and read as 10^6 bytes its one chunk is at
+//!   least 5 MB from 5,000,000 bytes on, so each consistent reading accepts it.
 //! - Uploaded chunks are held in memory until the upload completes.
 
 use std::sync::Arc;
@@ -43,8 +44,6 @@ const MIN_CHUNK: u64 = 5_242_880;
 const MAX_CHUNK: u64 = 64_000_000;
 /// The smaller reading of "128 MB".
 const MAX_LAST_CHUNK: u64 = 128_000_000;
-/// The smaller reading of "a file < 5 MB is uploaded whole".
-const WHOLE_FILE_BELOW: u64 = 5_000_000;
 /// The smaller reading of "≤4 GB".
 const MAX_VIDEO: u64 = 4_000_000_000;
 /// platform-rules §2.4 "Upload request" `Content-Type` values, exactly.
@@ -72,17 +71,15 @@ pub(crate) fn validate_plan(video_size: u64, chunk_size: u64, total: u64) -> Res
             "video_size must be between 1 byte and 4,000,000,000 bytes, got {video_size}"
         ));
     }
-    if video_size < WHOLE_FILE_BELOW {
+    // A video under 5 MiB goes as one chunk: under "5 MB" read as MiB it is a small file sent
+    // whole; read as decimal MB, a file of 5,000,000 bytes or more is chunked, and its one
+    // chunk (the whole file) is at least 5 MB. Each consistent reading accepts it.
+    if video_size < MIN_CHUNK {
         return if chunk_size == video_size && total == 1 {
             Ok(())
         } else {
-            Err("a video under 5,000,000 bytes must be uploaded as one chunk: chunk_size = video_size, total_chunk_count = 1".into())
+            Err("a video under 5,242,880 bytes must be uploaded as one chunk: chunk_size = video_size, total_chunk_count = 1".into())
         };
-    }
-    if video_size < MIN_CHUNK {
-        return Err(format!(
-            "a video of {video_size} bytes has no chunk plan every reading of the guide accepts: a whole-file upload needs under 5,000,000 bytes (5 MB), a chunk at least 5,242,880 (5 MiB)"
-        ));
     }
     if !(MIN_CHUNK..=MAX_CHUNK).contains(&chunk_size) {
         return Err(format!(
@@ -347,9 +344,10 @@ mod tests {
         let cases: &[(u64, u64, u64, bool)] = &[
             (3_000_000, 3_000_000, 1, true),     // small file: one whole chunk
             (3_000_000, 1_000_000, 3, false),    // small file split: refused
-            (4_999_999, 4_999_999, 1, true),     // whole file only below 5,000,000
-            (5_000_000, 5_000_000, 1, false),    // 5 MB is not under 5 MB
-            (5_242_879, 5_242_879, 1, false),    // no plan both readings accept
+            (4_999_999, 4_999_999, 1, true),     // a small file, whole
+            (5_000_000, 5_000_000, 1, true),     // whole: under 5 MiB, and a 5 MB chunk
+            (5_242_879, 5_242_879, 1, true),     // the same, at the edge
+            (5_100_000, 2_550_000, 2, false),    // under 5 MiB: whole, never split
             (5_242_880, 5_242_880, 1, true),     // one chunk of exactly 5 MiB
             (11_000_000, 5_242_880, 2, true),    // last chunk takes the remainder
             (11_000_000, 5_242_880, 3, false),   // count must be floor(size / chunk)

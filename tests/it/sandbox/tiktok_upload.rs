@@ -57,9 +57,11 @@ async fn chunk_sizes_are_the_intersection_of_both_readings_of_mb() {
         // The last chunk may grow to 128,000,000 bytes, not 128 MiB.
         (192_000_001, 64_000_000, 2, "invalid_params"),
         (128_000_000 + 10_000_000, 10_000_000, 13, "ok"),
-        // A whole-file upload only below 5,000,000 bytes.
+        // A video under 5,242,880 bytes goes whole: a small file under "5 MB" read as MiB, and
+        // (from 5,000,000 bytes) one chunk of at least "5 MB" read as decimal MB.
         (4_999_999, 4_999_999, 1, "ok"),
-        (5_100_000, 5_100_000, 1, "invalid_params"),
+        (5_100_000, 5_100_000, 1, "ok"),
+        (5_100_000, 2_550_000, 2, "invalid_params"),
         // Over 64,000,000 bytes the file must be split: one chunk is refused.
         (65_000_000, 64_000_000, 1, "invalid_params"),
         (65_000_000, 32_500_000, 2, "ok"),
