@@ -14,9 +14,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::graph::{CallError, Graph, GraphError, Step};
+use super::graph::{CallError, Graph, GraphError, Step, id_of};
 use crate::clock::Clock;
-use crate::reconcile::{Failure, Outcome};
+use crate::reconcile::{Failure, LookupResult, Outcome, Published};
 
 /// Where a container is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,12 +46,129 @@ impl Dialect {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Self::Instagram => "Instagram",
             Self::Threads => "Threads",
         }
     }
+}
+
+/// The endpoints that make one platform's container protocol.
+#[derive(Debug, Clone, Copy)]
+pub struct Flavor {
+    pub dialect: Dialect,
+    /// `media_publish` / `threads_publish`.
+    pub publish: &'static str,
+    /// `content_publishing_limit` / `threads_publishing_limit`.
+    pub limit: &'static str,
+    /// The text field of a published post: `caption` / `text`.
+    pub text_field: &'static str,
+}
+
+pub const INSTAGRAM: Flavor = Flavor {
+    dialect: Dialect::Instagram,
+    publish: "media_publish",
+    limit: "content_publishing_limit",
+    text_field: "caption",
+};
+
+pub const THREADS: Flavor = Flavor {
+    dialect: Dialect::Threads,
+    publish: "threads_publish",
+    limit: "threads_publishing_limit",
+    text_field: "text",
+};
+
+/// The live quota, read right before a commit: `{"data":[{"quota_usage":N,"config":
+/// {"quota_total":M,"quota_duration":86400}}]}`. A full quota waits an hour (the rolling window
+/// frees one post at a time; the API does not say when).
+pub async fn check_quota(
+    graph: &Graph<'_>,
+    account: &str,
+    flavor: Flavor,
+) -> Result<Outcome<()>, CallError> {
+    let body = graph
+        .get(
+            &format!("{account}/{}", flavor.limit),
+            &[("fields", "quota_usage,config")],
+        )
+        .await?;
+    let item = body.get("data").and_then(|d| d.get(0)).unwrap_or(&body);
+    let used = item.get("quota_usage").and_then(Value::as_u64);
+    let total = item
+        .get("config")
+        .and_then(|c| c.get("quota_total"))
+        .and_then(Value::as_u64);
+    Ok(match (used, total) {
+        (Some(used), Some(total)) if used >= total => Err(Failure::wait(
+            graph.now + chrono::Duration::hours(1),
+            format!(
+                "waiting for quota: {} allows {total} posts in 24 hours and {used} were made",
+                flavor.dialect.name()
+            ),
+        )),
+        _ => Ok(()),
+    })
+}
+
+/// The commit: publishes the top container; the answer is the post's id. Its permalink is
+/// read after, as a nicety (the post is public whatever that read answers).
+pub async fn publish(
+    graph: &Graph<'_>,
+    account: &str,
+    flavor: Flavor,
+    top: &str,
+) -> Result<Published, CallError> {
+    let what = format!("{} {}", flavor.dialect.name(), flavor.publish);
+    let id = graph
+        .post(
+            &format!("{account}/{}", flavor.publish),
+            &[("creation_id", top.to_owned())],
+        )
+        .await
+        .and_then(|b| id_of(&b, &what))?;
+    let permalink = graph
+        .get(&id, &[("fields", "permalink")])
+        .await
+        .ok()
+        .and_then(|b| {
+            b.get("permalink")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+    Ok(Published {
+        remote_id: id,
+        permalink,
+    })
+}
+
+/// The look-up: the top container's status; a published one is found among `list_edge`'s
+/// posts since `since` by its text (`None`: the first one since then).
+pub async fn look_up(
+    graph: &Graph<'_>,
+    flavor: Flavor,
+    top: &str,
+    list_edge: &str,
+    text: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<LookupResult, CallError> {
+    Ok(match status(graph, flavor.dialect, top).await? {
+        Status::Finished => LookupResult::NotPublished { can_commit: true },
+        Status::Expired | Status::Error(_) => LookupResult::NotPublished { can_commit: false },
+        Status::InProgress => LookupResult::Pending {
+            why: format!("{} is still processing the media", flavor.dialect.name()),
+        },
+        Status::Published => {
+            let found = find_published(graph, list_edge, flavor.text_field, text, since).await?;
+            // Published for sure (the container says so); its id among the posts is a nicety.
+            let (remote_id, permalink) = found.unwrap_or_else(|| (top.to_owned(), None));
+            LookupResult::Published(Published {
+                remote_id,
+                permalink,
+            })
+        }
+    })
 }
 
 /// How long and how often to poll.

@@ -19,16 +19,14 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Platform;
-use super::containers::{self, Dialect, Status};
+use super::containers::{self, Dialect, INSTAGRAM};
 use super::context::Context;
 use super::credentials::AccountAccess;
 use super::graph::{Graph, Step, id_of};
 use super::media::StagedRef;
 use crate::manifest::config::InstagramLogin;
 use crate::reconcile::publisher::BoxFuture;
-use crate::reconcile::{
-    Commit, Failure, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob,
-};
+use crate::reconcile::{Commit, Failure, LookupResult, Outcome, Prepared, Publisher, SlotJob};
 
 /// The target's options, as the manifest gives them (`kind` inferred when absent).
 #[derive(Debug, Default, Deserialize)]
@@ -224,42 +222,18 @@ impl InstagramPublisher {
     async fn ready_inner(&self, job: &SlotJob) -> Outcome<()> {
         let target = &job.key.target;
         let access = self.cx.access(target).await?;
-        let path = format!("{}/content_publishing_limit", access.id);
-        let body = self
-            .graph(&access)
-            .get(&path, &[("fields", "quota_usage,config")])
+        containers::check_quota(&self.graph(&access), &access.id, INSTAGRAM)
             .await
-            .map_err(|e| self.cx.failure(target, &access, e, Step::Harmless))?;
-        quota_check(&body, self.cx.now(), "Instagram")
+            .map_err(|e| self.cx.failure(target, &access, e, Step::Harmless))?
     }
 
     async fn commit_inner(&self, job: &SlotJob, prepared: &Prepared) -> Outcome<Commit> {
         let target = &job.key.target;
         let access = self.cx.access(target).await?;
-        let top = top(prepared)?;
-        let graph = self.graph(&access);
-        let media_id = graph
-            .post(
-                &format!("{}/media_publish", access.id),
-                &[("creation_id", top.to_owned())],
-            )
+        containers::publish(&self.graph(&access), &access.id, INSTAGRAM, top(prepared)?)
             .await
-            .and_then(|b| id_of(&b, "Instagram media_publish"))
-            .map_err(|e| self.cx.failure(target, &access, e, Step::Commit))?;
-        // The permalink is a nicety: the post is public whatever this read answers.
-        let permalink = graph
-            .get(&media_id, &[("fields", "permalink")])
-            .await
-            .ok()
-            .and_then(|b| {
-                b.get("permalink")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
-        Ok(Commit::Published(Published {
-            remote_id: media_id,
-            permalink,
-        }))
+            .map(Commit::Published)
+            .map_err(|e| self.cx.failure(target, &access, e, Step::Commit))
     }
 
     async fn lookup_inner(
@@ -270,40 +244,23 @@ impl InstagramPublisher {
     ) -> Outcome<LookupResult> {
         let target = &job.key.target;
         let access = self.cx.access(target).await?;
-        let top = top(prepared)?;
-        let graph = self.graph(&access);
-        let failure = |e| self.cx.failure(target, &access, e, Step::Harmless);
-        Ok(
-            match containers::status(&graph, Dialect::Instagram, top)
-                .await
-                .map_err(failure)?
-            {
-                Status::Finished => LookupResult::NotPublished { can_commit: true },
-                Status::Expired | Status::Error(_) => {
-                    LookupResult::NotPublished { can_commit: false }
-                }
-                Status::InProgress => LookupResult::Pending {
-                    why: "Instagram is still processing the media".into(),
-                },
-                Status::Published => {
-                    let story =
-                        job.content.options().get("kind").and_then(Value::as_str) == Some("story");
-                    let (edge, text) = if story {
-                        (format!("{}/stories", access.id), None)
-                    } else {
-                        (format!("{}/media", access.id), job.content.text.as_deref())
-                    };
-                    let found = containers::find_published(&graph, &edge, "caption", text, since)
-                        .await
-                        .map_err(failure)?;
-                    let (remote_id, permalink) = found.unwrap_or_else(|| (top.to_owned(), None));
-                    LookupResult::Published(Published {
-                        remote_id,
-                        permalink,
-                    })
-                }
-            },
+        // Stories are listed apart, and have no caption to match.
+        let story = job.content.options().get("kind").and_then(Value::as_str) == Some("story");
+        let (edge, text) = if story {
+            (format!("{}/stories", access.id), None)
+        } else {
+            (format!("{}/media", access.id), job.content.text.as_deref())
+        };
+        containers::look_up(
+            &self.graph(&access),
+            INSTAGRAM,
+            top(prepared)?,
+            &edge,
+            text,
+            since,
         )
+        .await
+        .map_err(|e| self.cx.failure(target, &access, e, Step::Harmless))
     }
 }
 
@@ -325,30 +282,6 @@ pub(super) fn top(prepared: &Prepared) -> Outcome<&str> {
         .first()
         .map(String::as_str)
         .ok_or_else(|| Failure::permanent("internal: a prepared post without a container"))
-}
-
-/// `{"data":[{"quota_usage":N,"config":{"quota_total":M,"quota_duration":86400}}]}`: a full
-/// quota waits an hour (the rolling window frees one post at a time; the API does not say when).
-pub(super) fn quota_check(
-    body: &Value,
-    now: chrono::DateTime<chrono::Utc>,
-    platform: &str,
-) -> Outcome<()> {
-    let item = body.get("data").and_then(|d| d.get(0)).unwrap_or(body);
-    let used = item.get("quota_usage").and_then(Value::as_u64);
-    let total = item
-        .get("config")
-        .and_then(|c| c.get("quota_total"))
-        .and_then(Value::as_u64);
-    match (used, total) {
-        (Some(used), Some(total)) if used >= total => Err(Failure::wait(
-            now + chrono::Duration::hours(1),
-            format!(
-                "waiting for quota: {platform} allows {total} posts in 24 hours and {used} were made"
-            ),
-        )),
-        _ => Ok(()),
-    }
 }
 
 impl Publisher for InstagramPublisher {

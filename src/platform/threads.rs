@@ -10,15 +10,14 @@
 //!   `EXPIRED`/`ERROR` → prepare again.
 
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::containers::{self, Dialect, Status};
+use super::containers::{self, Dialect, THREADS};
 use super::context::Context;
 use super::credentials::AccountAccess;
 use super::graph::{Graph, Step, id_of};
-use super::instagram::{quota_check, top};
+use super::instagram::top;
 use crate::reconcile::publisher::BoxFuture;
-use crate::reconcile::{Commit, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob};
+use crate::reconcile::{Commit, LookupResult, Outcome, Prepared, Publisher, SlotJob};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -134,42 +133,18 @@ impl ThreadsPublisher {
     async fn ready_inner(&self, job: &SlotJob) -> Outcome<()> {
         let target = &job.key.target;
         let access = self.cx.access(target).await?;
-        let body = self
-            .graph(&access)
-            .get(
-                &format!("{}/threads_publishing_limit", access.id),
-                &[("fields", "quota_usage,config")],
-            )
+        containers::check_quota(&self.graph(&access), &access.id, THREADS)
             .await
-            .map_err(|e| self.cx.failure(target, &access, e, Step::Harmless))?;
-        quota_check(&body, self.cx.now(), "Threads")
+            .map_err(|e| self.cx.failure(target, &access, e, Step::Harmless))?
     }
 
     async fn commit_inner(&self, job: &SlotJob, prepared: &Prepared) -> Outcome<Commit> {
         let target = &job.key.target;
         let access = self.cx.access(target).await?;
-        let graph = self.graph(&access);
-        let id = graph
-            .post(
-                &format!("{}/threads_publish", access.id),
-                &[("creation_id", top(prepared)?.to_owned())],
-            )
+        containers::publish(&self.graph(&access), &access.id, THREADS, top(prepared)?)
             .await
-            .and_then(|b| id_of(&b, "Threads threads_publish"))
-            .map_err(|e| self.cx.failure(target, &access, e, Step::Commit))?;
-        let permalink = graph
-            .get(&id, &[("fields", "permalink")])
-            .await
-            .ok()
-            .and_then(|b| {
-                b.get("permalink")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
-        Ok(Commit::Published(Published {
-            remote_id: id,
-            permalink,
-        }))
+            .map(Commit::Published)
+            .map_err(|e| self.cx.failure(target, &access, e, Step::Commit))
     }
 
     async fn lookup_inner(
@@ -180,40 +155,18 @@ impl ThreadsPublisher {
     ) -> Outcome<LookupResult> {
         let target = &job.key.target;
         let access = self.cx.access(target).await?;
-        let graph = self.graph(&access);
-        let top = top(prepared)?;
-        let failure = |e| self.cx.failure(target, &access, e, Step::Harmless);
-        Ok(
-            match containers::status(&graph, Dialect::Threads, top)
-                .await
-                .map_err(failure)?
-            {
-                Status::Finished => LookupResult::NotPublished { can_commit: true },
-                Status::Expired | Status::Error(_) => {
-                    LookupResult::NotPublished { can_commit: false }
-                }
-                Status::InProgress => LookupResult::Pending {
-                    why: "Threads is still processing the media".into(),
-                },
-                Status::Published => {
-                    let edge = format!("{}/threads", access.id);
-                    let found = containers::find_published(
-                        &graph,
-                        &edge,
-                        "text",
-                        job.content.text.as_deref(),
-                        since,
-                    )
-                    .await
-                    .map_err(failure)?;
-                    let (remote_id, permalink) = found.unwrap_or_else(|| (top.to_owned(), None));
-                    LookupResult::Published(Published {
-                        remote_id,
-                        permalink,
-                    })
-                }
-            },
+        let edge = format!("{}/threads", access.id);
+        let text = job.content.text.as_deref();
+        containers::look_up(
+            &self.graph(&access),
+            THREADS,
+            top(prepared)?,
+            &edge,
+            text,
+            since,
         )
+        .await
+        .map_err(|e| self.cx.failure(target, &access, e, Step::Harmless))
     }
 }
 

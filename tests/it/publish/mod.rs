@@ -8,6 +8,7 @@ mod conversions;
 mod crash;
 mod direct;
 mod facebook;
+mod hosts;
 mod instagram;
 mod kill;
 mod threads;

@@ -4,27 +4,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use postcal::clock::{SharedClock, WarpClock};
-use postcal::media::probe_bytes;
 use postcal::plan::Plan;
-use postcal::plan::desired::MediaContent;
+use postcal::platform::TargetKey;
 use postcal::platform::containers::Poll;
 use postcal::platform::context::Context;
-use postcal::platform::credentials::{AccountAccess, CredentialError, Credentials};
 use postcal::platform::http::Endpoints;
-use postcal::platform::media::{MediaHost, StagedRef};
-use postcal::platform::{Platform, TargetKey};
-use postcal::reconcile::publisher::BoxFuture;
-use postcal::reconcile::{Daemon, Failure, Jitter, Options, Publisher, Wakeup};
+use postcal::reconcile::{Daemon, Jitter, Options, Publisher, Wakeup};
 use postcal::sandbox::{AccountSpec, LedgerEntry, Sandbox, SandboxConfig, SeededAccount};
 use postcal::state::{MemStore, Record};
-use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 /// 2026-12-01 09:00 UTC plus `minutes`.
@@ -32,119 +23,7 @@ pub fn t(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap() + chrono::Duration::minutes(minutes)
 }
 
-pub fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-type Files = Arc<Mutex<HashMap<String, (&'static str, Vec<u8>)>>>;
-
-async fn serve(State(files): State<Files>, UrlPath(name): UrlPath<String>) -> Response {
-    let found = files.lock().unwrap().get(&name).cloned();
-    match found {
-        Some((ctype, bytes)) => ([(header::CONTENT_TYPE, ctype)], bytes).into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-/// Serves each staged file as it is (the sandbox judges it), by its SHA-256.
-pub struct TestMediaHost {
-    root: PathBuf,
-    base: String,
-    files: Files,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl TestMediaHost {
-    pub async fn start(root: &Path) -> Self {
-        let files: Files = Arc::default();
-        let app = axum::Router::new()
-            .route("/m/{name}", axum::routing::get(serve))
-            .with_state(files.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        Self {
-            root: root.to_path_buf(),
-            base,
-            files,
-            _stop: stop,
-        }
-    }
-}
-
-impl MediaHost for TestMediaHost {
-    fn stage<'a>(
-        &'a self,
-        media: &'a MediaContent,
-        _platform: Platform,
-        _until: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<StagedRef, Failure>> {
-        Box::pin(async move {
-            let path = self.root.join(&media.file);
-            let bytes = std::fs::read(&path)
-                .map_err(|e| Failure::retryable(format!("{}: {e}", media.file)))?;
-            let info = probe_bytes(&bytes).map_err(|e| Failure::permanent(e.to_string()))?;
-            let sha = sha256(&bytes);
-            let name = format!(
-                "{sha}.{}",
-                info.format.mime_type().rsplit('/').next().unwrap()
-            );
-            self.files
-                .lock()
-                .unwrap()
-                .insert(name.clone(), (info.format.mime_type(), bytes.clone()));
-            Ok(StagedRef {
-                url: format!("{}/m/{name}", self.base),
-                format: info.format,
-                size: bytes.len() as u64,
-                sha256: sha,
-                path,
-                alt: media.alt.clone(),
-            })
-        })
-    }
-
-    fn tiktok_verified(&self, _url: &str) -> bool {
-        true
-    }
-}
-
-/// The sandbox's seeded accounts, as credentials.
-pub struct SeededCredentials {
-    pub accounts: Mutex<HashMap<TargetKey, SeededAccount>>,
-}
-
-impl Credentials for SeededCredentials {
-    fn access<'a>(
-        &'a self,
-        target: &'a TargetKey,
-    ) -> BoxFuture<'a, Result<AccountAccess, CredentialError>> {
-        Box::pin(async move {
-            let accounts = self.accounts.lock().unwrap();
-            let a = accounts
-                .get(target)
-                .ok_or_else(|| CredentialError::NeedsLogin {
-                    target: target.to_string(),
-                    why: "not seeded".into(),
-                })?;
-            Ok(AccountAccess {
-                id: a.id.clone(),
-                token: a.access_token.clone(),
-                login: postcal::manifest::config::InstagramLogin::Instagram,
-            })
-        })
-    }
-}
+pub use super::hosts::{LocalMedia, SandboxCredentials, sha256};
 
 /// A calendar, the sandbox and the publishers, on one clock.
 pub struct World {
@@ -154,7 +33,7 @@ pub struct World {
     pub store: MemStore,
     pub cx: Context,
     pub accounts: HashMap<TargetKey, SeededAccount>,
-    _media: Arc<TestMediaHost>,
+    _media: Arc<LocalMedia>,
 }
 
 /// How fast the shared clock runs: processing delays of seconds take milliseconds.
@@ -190,18 +69,20 @@ impl World {
         .await
         .unwrap();
         let mut accounts = HashMap::new();
+        let credentials = Arc::new(SandboxCredentials::default());
         for t in targets {
             let key: TargetKey = t.parse().unwrap();
             let seeded = sandbox.add_account(AccountSpec::new(key.platform, &key.account));
+            credentials.insert(key.clone(), &seeded.id, seeded.access_token.clone());
             accounts.insert(key, seeded);
         }
-        let host = Arc::new(TestMediaHost::start(root).await);
+        let host = Arc::new(LocalMedia::start_at(root).await);
+        // TikTok pulls from this host (the sandbox counts loopback origins as verified).
+        host.verify(true);
         let cx = Context {
             http: postcal::platform::http::client(true).unwrap(),
             endpoints: Endpoints::sandbox(&sandbox.urls().root),
-            credentials: Arc::new(SeededCredentials {
-                accounts: Mutex::new(accounts.clone()),
-            }),
+            credentials,
             media: host.clone(),
             clock: clock.clone(),
             poll: Poll::default(),
