@@ -114,3 +114,77 @@ async fn every_instagram_kind_is_published_once_as_written() {
     w.publish_due(publisher(&w)).await;
     assert_eq!(w.ledger().len(), 5);
 }
+
+/// Drives `fut` while a ticker moves the manual clock a second each millisecond (the
+/// publisher polls containers on the clock).
+async fn ticking<T>(h: &super::direct::Harness, fut: impl std::future::Future<Output = T>) -> T {
+    let clock = h.clock.clone();
+    let ticker = tokio::spawn(async move {
+        loop {
+            clock.advance(chrono::Duration::seconds(1));
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    });
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), fut)
+        .await
+        .expect("did not finish");
+    ticker.abort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_container_that_expired_before_its_time_is_prepared_again_and_published_once() {
+    use postcal::reconcile::Goal;
+    use postcal::sandbox::{AccountSpec, SandboxConfig};
+    use postcal::state::{MemStore, Record, Revision};
+
+    let h = super::direct::Harness::start(SandboxConfig::default()).await;
+    let (target, _) = h.account(AccountSpec::new(
+        postcal::platform::Platform::Instagram,
+        "acme",
+    ));
+    let media = h
+        .media
+        .add("feed.jpg", &postcal::media::synth::jpeg(1080, 1350));
+    // Due 25 hours from now, prepared now: its container expires (24 h) before the commit.
+    let mut job = super::direct::job(
+        &target,
+        "late",
+        Some("Later"),
+        vec![media],
+        serde_json::json!({}),
+    );
+    job.key.at = super::direct::t0() + chrono::Duration::hours(25);
+    let store = MemStore::new();
+    let (machine, _stop) = h.machine(Arc::new(InstagramPublisher::new(h.context())), &store);
+    let planned = Record::planned(
+        job.key.clone(),
+        job.content_hash.clone(),
+        Revision::default(),
+        super::direct::t0(),
+    );
+    let prepared = ticking(&h, machine.drive(planned, &job, true, Goal::Prepare))
+        .await
+        .unwrap();
+    assert!(
+        matches!(prepared.state, SlotState::Prepared { .. }),
+        "{prepared:?}"
+    );
+    h.clock.set(job.key.at);
+    // The commit finds the container expired (2207020): nothing published, a new container.
+    let mut r = prepared;
+    for _ in 0..5 {
+        r = ticking(&h, machine.drive(r, &job, true, Goal::Publish))
+            .await
+            .unwrap();
+        if matches!(r.state, SlotState::Published { .. }) {
+            break;
+        }
+        if let Some(next) = r.next_action {
+            h.clock.set(next);
+        }
+    }
+    assert!(matches!(r.state, SlotState::Published { .. }), "{r:?}");
+    assert_eq!(h.sb.ledger().len(), 1);
+    assert!(h.sb.counters()["instagram.create_container"] >= 2);
+}
