@@ -252,6 +252,42 @@ impl Credentials for TokenCredentials {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn environment_tokens_say_which_variable_is_missing() {
+        let mut accounts = HashMap::new();
+        let key: TargetKey = "threads/env-probe-7731".parse().unwrap();
+        accounts.insert(key.clone(), ("1789".to_owned(), InstagramLogin::Instagram));
+        let no_id: TargetKey = "instagram/env-probe-no-id".parse().unwrap();
+        accounts.insert(no_id.clone(), (String::new(), InstagramLogin::Instagram));
+        let creds = EnvCredentials { accounts };
+        match creds.access(&key).await {
+            Err(CredentialError::NeedsLogin { why, .. }) => {
+                assert!(
+                    why.contains("POSTCAL_TOKEN_THREADS_ENV_PROBE_7731"),
+                    "{why}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match creds.access(&no_id).await {
+            Err(CredentialError::NeedsLogin { why, .. }) => assert!(why.contains("`id`"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // SAFETY: this variable is read by this test only.
+        unsafe {
+            std::env::set_var(
+                "POSTCAL_TOKEN_THREADS_ENV_PROBE_7731",
+                " THAAS-test-token \n",
+            )
+        };
+        let access = creds.access(&key).await.unwrap();
+        assert_eq!(
+            (access.id.as_str(), access.token.expose()),
+            ("1789", "THAAS-test-token")
+        );
+        assert_eq!(format!("{:?}", access.token), "Secret(***)");
+    }
+
     #[test]
     fn token_variables_are_named_after_the_account() {
         let key = |s: &str| s.parse::<TargetKey>().unwrap();
