@@ -34,6 +34,8 @@ pub struct Output {
     pub elapsed: Duration,
     /// Peak resident memory of the process, in KiB.
     pub max_rss_kib: u64,
+    /// The child's CPU time (user + system): the work it did, whatever else the machine ran.
+    pub cpu: Duration,
     /// Whether it was killed for running past the timeout.
     pub timed_out: bool,
 }
@@ -157,6 +159,7 @@ impl Postcal {
             stderr: String::from_utf8_lossy(&err.join().expect("stderr reader")).into_owned(),
             elapsed,
             max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+            cpu: cpu_time(&usage.ru_utime) + cpu_time(&usage.ru_stime),
             timed_out,
         }
     }
@@ -301,4 +304,9 @@ pub fn write_sparse(path: &Path, head: &[u8], len: u64) {
         .open(path)
         .expect("reopen for set_len");
     file.set_len(len).expect("set_len");
+}
+
+fn cpu_time(t: &libc::timeval) -> Duration {
+    Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+        + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
 }

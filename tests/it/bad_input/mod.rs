@@ -1,7 +1,7 @@
 //! The bad-input suite (issue 10): every probe class that concerns loading, `validate`, `plan`,
 //! `status` and the command line, including the ones that always held. Each probe runs the
 //! real binary on input made in a temporary directory (nothing large is committed; large
-//! files are sparse) and must finish in under 3 s and 256 MiB, never panic, say clearly what is
+//! files are sparse) and must finish in under 3 s of CPU time and 256 MiB, never panic, say clearly what is
 //! wrong, and exit 1 (64 for usage errors). A hang is killed after 20 s and reported.
 //!
 //! - [`loading`]: manifests and `postcal.yaml` that are bombs, huge, binary, UTF-16, FIFOs,
@@ -41,9 +41,12 @@ pub fn probe(what: &str, dir: &Path, args: &[&str], code: i32) -> Output {
     assert!(!out.timed_out, "hung (killed after 20 s): {context}");
     assert!(!out.stderr.contains("panicked"), "panicked: {context}");
     assert_eq!(out.code, Some(code), "exit code: {context}");
+    // The time limit is on the work done (CPU time): wall time on a shared 2-core machine also
+    // counts the other tests running beside it. A hang is caught by the 20 s timeout above.
     assert!(
-        out.elapsed < MAX_TIME,
-        "took {:?} (limit {MAX_TIME:?}): {context}",
+        out.cpu < MAX_TIME,
+        "took {:?} of CPU, {:?} wall (limit {MAX_TIME:?}): {context}",
+        out.cpu,
         out.elapsed
     );
     assert!(
