@@ -174,7 +174,12 @@ pub struct Daemon {
     publish_permits: Arc<Semaphore>,
     prepare_permits: Arc<Semaphore>,
     view: watch::Sender<View>,
+    /// When a snapshot of changed records is due (see [`Daemon::snapshot_soon`]).
+    snapshot_due: Option<std::time::Instant>,
 }
+
+/// How often, at most, the status snapshot is written while slots keep finishing.
+const SNAPSHOT_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 impl Daemon {
     /// Reads every record (a corrupt one is fatal) and prepares the loop. The calendar is read
@@ -224,7 +229,7 @@ impl Daemon {
             generation: 0,
             in_flight: 0,
         });
-        let daemon = Self {
+        let mut daemon = Self {
             store: Arc::new(Mutex::new(store)),
             publisher,
             clock,
@@ -240,6 +245,7 @@ impl Daemon {
             in_flight: HashMap::new(),
             busy: HashSet::new(),
             view,
+            snapshot_due: None,
         };
         daemon.snapshot();
         daemon
@@ -300,6 +306,9 @@ impl Daemon {
                 crate::memory::release_free_memory();
                 trimmed_at = self.calendar.scans;
             }
+            if self.tasks.is_empty() {
+                self.snapshot_pending();
+            }
             tracing::debug!(next_wake = ?plan.next_wake, in_flight = self.tasks.len(), "sleeping");
             tokio::select! {
                 () = sleep => {}
@@ -318,6 +327,17 @@ impl Daemon {
     /// Acts on everything due until nothing is due and nothing is in flight (or shutdown),
     /// and returns the last plan. `run --once` is one pass.
     pub async fn pass(
+        &mut self,
+        wake: &Wakeup,
+        shutdown: &watch::Receiver<bool>,
+    ) -> Result<Arc<Plan>, Fatal> {
+        let plan = self.settle(wake, shutdown).await;
+        self.snapshot_pending();
+        plan
+    }
+
+    /// [`Daemon::pass`] without the final snapshot.
+    async fn settle(
         &mut self,
         wake: &Wakeup,
         shutdown: &watch::Receiver<bool>,
@@ -455,7 +475,7 @@ impl Daemon {
                     (observer.0)(&r, "");
                 }
                 self.records.insert(r.key.clone(), r);
-                self.snapshot();
+                self.snapshot_soon();
             }
             ChangeKind::Publish
             | ChangeKind::Wait
@@ -556,7 +576,7 @@ impl Daemon {
             (observer.0)(&record, &done.label);
         }
         self.records.insert(record.key.clone(), record);
-        self.snapshot();
+        self.snapshot_soon();
         Ok(())
     }
 
@@ -568,12 +588,33 @@ impl Daemon {
         Ok(())
     }
 
-    fn snapshot(&self) {
+    /// Writes `status.json` now.
+    fn snapshot(&mut self) {
+        self.snapshot_due = None;
         if let Some(dir) = &self.options.snapshot_dir {
             let records: Vec<&Record> = self.records.values().collect();
             if let Err(e) = write_snapshot(dir, self.clock.now(), &records) {
                 tracing::error!(error = %e, "cannot write the status snapshot");
             }
+        }
+    }
+
+    /// Notes that the records changed: the snapshot is written at most every
+    /// [`SNAPSHOT_EVERY`] (it holds every record: writing it after each of a thousand slots
+    /// would write a thousand times the whole state), and whenever the loop rests.
+    fn snapshot_soon(&mut self) {
+        let now = std::time::Instant::now();
+        match self.snapshot_due {
+            Some(due) if now >= due => self.snapshot(),
+            Some(_) => {}
+            None => self.snapshot_due = Some(now + SNAPSHOT_EVERY),
+        }
+    }
+
+    /// Writes a pending snapshot (the loop is about to rest, or to stop).
+    fn snapshot_pending(&mut self) {
+        if self.snapshot_due.is_some() {
+            self.snapshot();
         }
     }
 }

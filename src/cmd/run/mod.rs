@@ -254,6 +254,20 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     runtime.block_on(async {
         // Installed first: a signal at any point from here on stops the daemon cleanly.
         let mut signals = Signals::install().into_diagnostic()?;
+        let wake = Wakeup::new();
+        // SIGHUP, the daemon convention: look at the calendar again (not a stop).
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut hup = signal(SignalKind::hangup()).into_diagnostic()?;
+            let wake = wake.clone();
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tracing::info!("SIGHUP: rescanning the calendar");
+                    wake.calendar_changed();
+                }
+            });
+        }
         let (stop, stop_rx) = watch::channel(false);
         tokio::spawn(async move {
             signals.next().await;
@@ -292,7 +306,6 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             clock.clone(),
             options,
         );
-        let wake = Wakeup::new();
         if args.once {
             let plan = daemon.pass(&wake, &stop_rx).await.into_diagnostic()?;
             super::output::print(&format!("{}\n", summary_line(&plan.summary, plan.errors)))?;

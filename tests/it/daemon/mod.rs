@@ -5,5 +5,6 @@ mod cli;
 mod harness;
 mod loop_tests;
 mod recovery;
+mod signals;
 mod store_faults;
 mod watching;
