@@ -1,80 +1,27 @@
-//! Rendering a plan: for reviewers (human) and for programs (JSON).
+//! The plan for people: grouped the way a reviewer reads a calendar.
 //!
-//! Human output groups changes the way a reviewer reads a calendar: what happens now, what is
-//! coming (by day, in the calendar's timezone), what needs attention (needs review, drift,
-//! missed, failed, blocked, orphans), what is held back (paused, drafts); unchanged
-//! publications are only counted. The last line is the summary
-//! ("3 to publish, 1 drifted, 0 missed, ...").
-//!
-//! JSON is the contract: `{"format_version": 1, "now", "next_wake", "summary", "errors",
-//! "changes": [{"post", "target", "at", "change", ...}]}`.
+//! What happens now; what is coming, by day; each repeating post's rule; what needs attention
+//! (needs review, drift, missed, failed, blocked, orphans), each with what to do about it; what
+//! is held back (paused, drafts). Unchanged publications are only counted. Every time is in the
+//! calendar's timezone with the zone's name (`09:00 CET`); under a slot that publishes, its
+//! [`crate::plan::desired::Preview`]: kind, media, conversions and a caption excerpt. The last
+//! line is the summary ("3 to publish, 1 drifted, 0 missed, ...").
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-use serde::Serialize;
 
-use super::{Change, ChangeKind, Plan, Summary};
+use super::{View, look, summary_line};
+use crate::human::{self, BOLD, DIM, Style};
+use crate::plan::{Change, ChangeKind};
 use crate::platform::TargetKey;
 
-/// Version of the JSON document; bump on incompatible changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Indentation of a slot's second line (its preview), under its time.
+const PREVIEW_INDENT: &str = "                 ";
 
-/// Terminal styles, or nothing when colour is off.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    color: bool,
-}
-
-impl Style {
-    pub fn new(color: bool) -> Self {
-        Self { color }
-    }
-
-    pub fn paint(&self, code: &str, text: &str) -> String {
-        if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-}
-
-pub const GREEN: &str = "32";
-pub const BLUE: &str = "34";
-pub const YELLOW: &str = "33";
-pub const RED: &str = "1;31";
-pub const MAGENTA: &str = "35";
-pub const DIM: &str = "2";
-pub const BOLD: &str = "1";
-
-/// Symbol, label and colour of a change kind.
-pub fn look(kind: &ChangeKind) -> (&'static str, &'static str, &'static str) {
-    match kind {
-        ChangeKind::Publish => ("+", "publish", GREEN),
-        ChangeKind::Wait => ("·", "wait", BLUE),
-        ChangeKind::Retry { .. } => ("↻", "retry", YELLOW),
-        ChangeKind::Resume { .. } => ("↻", "resume", YELLOW),
-        ChangeKind::Waiting { .. } => ("…", "waiting", YELLOW),
-        ChangeKind::Nothing { .. } => ("=", "published", DIM),
-        ChangeKind::Drift { .. } => ("~", "drift", YELLOW),
-        ChangeKind::Orphan { .. } => ("?", "orphan", MAGENTA),
-        ChangeKind::Missed { .. } => ("✗", "missed", RED),
-        ChangeKind::Blocked { .. } => ("⊘", "blocked", RED),
-        ChangeKind::Paused => ("‖", "paused", DIM),
-        ChangeKind::Draft => ("✎", "draft", DIM),
-        ChangeKind::Failed { .. } => ("✗", "failed", RED),
-        ChangeKind::NeedsReview { .. } => ("!", "needs review", RED),
-    }
-}
-
-fn local(t: DateTime<Utc>, tz: Tz) -> chrono::DateTime<Tz> {
-    t.with_timezone(&tz)
-}
-
-fn detail(change: &Change) -> String {
+fn detail(view: &View, change: &Change) -> String {
+    let tz = view.tz;
     let remote = |id: &str, link: &Option<String>| match link {
         Some(link) => format!("{id} {link}"),
         None => id.to_owned(),
@@ -87,7 +34,7 @@ fn detail(change: &Change) -> String {
         } => format!(
             "attempt {} at {}{}",
             attempts + 1,
-            at.format("%H:%M:%S UTC"),
+            human::datetime(*at, tz),
             last_error
                 .as_ref()
                 .map(|e| format!(" (last error: {e})"))
@@ -95,10 +42,7 @@ fn detail(change: &Change) -> String {
         ),
         ChangeKind::Resume { state, .. } => format!("was {state}; resolving by look-up"),
         ChangeKind::Waiting { until, why } => {
-            format!(
-                "{why}; waiting until {}",
-                until.format("%Y-%m-%d %H:%M:%S UTC")
-            )
+            format!("{why}; waiting until {}", human::datetime(*until, tz))
         }
         ChangeKind::Nothing {
             remote_id,
@@ -109,7 +53,8 @@ fn detail(change: &Change) -> String {
             permalink,
             why,
         } => format!(
-            "{why}; published as {}, not re-posted",
+            "{why}; published as {}, and postcal never re-posts or edits a publication. To \
+             publish the new version as a new post, give it a new `id`",
             remote(remote_id, permalink)
         ),
         ChangeKind::Orphan {
@@ -117,38 +62,70 @@ fn detail(change: &Change) -> String {
             permalink,
             path,
         } => format!(
-            "{path} is gone; publication {} is kept",
+            "{path} is gone; publication {} is kept (delete it on the platform if you want it gone)",
             remote(remote_id, permalink)
         ),
-        ChangeKind::Missed { .. } => {
-            "due while postcal was down; too late, or not the latest occurrence (only that one is caught up)"
-                .to_owned()
-        }
+        ChangeKind::Missed { .. } => format!(
+            "its time passed more than max_lateness ({}) ago; postcal will not post it late. \
+             To post it, move `at` later, or raise `defaults.max_lateness` in postcal.yaml",
+            human::duration(view.max_lateness)
+        ),
         ChangeKind::Blocked {
             errors,
             first_error,
+            ..
         } => match errors {
             0 => first_error.clone(),
-            1 => format!("1 error: {first_error}"),
-            n => format!("{n} errors, first: {first_error}"),
+            1 => format!("1 error: {first_error}; run `postcal validate` to see it"),
+            n => format!("{n} errors, first: {first_error}; run `postcal validate` to see them"),
         },
-        ChangeKind::Failed { reason } => format!("{reason}; waits for the manifest to change"),
-        ChangeKind::NeedsReview { why } => why.clone(),
+        ChangeKind::Failed { reason } => {
+            format!("{reason}; fix the manifest and postcal publishes it again")
+        }
+        ChangeKind::NeedsReview { why } => format!(
+            "{why}; check the account, then `postcal resolve {} {} --published URL` or \
+             `--not-published`",
+            change.slot.post, change.slot.target
+        ),
         ChangeKind::Publish | ChangeKind::Wait | ChangeKind::Paused | ChangeKind::Draft => {
             String::new()
         }
     }
 }
 
-fn line(out: &mut String, change: &Change, tz: Tz, style: Style, with_date: bool) {
-    let (symbol, label, color) = look(&change.kind);
-    let when = local(change.slot.at, tz);
-    let when = if with_date {
-        when.format("%Y-%m-%d %H:%M").to_string()
-    } else {
-        when.format("%H:%M").to_string()
+/// Whether a change's line is followed by what it publishes.
+fn publishes(kind: &ChangeKind) -> bool {
+    matches!(
+        kind,
+        ChangeKind::Publish
+            | ChangeKind::Wait
+            | ChangeKind::Retry { .. }
+            | ChangeKind::Resume { .. }
+            | ChangeKind::Waiting { .. }
+            | ChangeKind::Paused
+            | ChangeKind::Draft
+    )
+}
+
+/// One slot: symbol, label, time, post → target, detail; then its preview.
+fn line(out: &mut String, view: &View, change: &Change, style: Style, with_date: bool) {
+    let when = match &change.kind {
+        ChangeKind::Blocked {
+            time_unknown: true, ..
+        } => "(time unknown)".to_owned(),
+        _ if with_date => human::datetime(change.slot.at, view.tz),
+        _ => human::time(change.slot.at, view.tz),
     };
-    let detail = detail(change);
+    row(out, change, style, &when, &detail(view, change));
+    if publishes(&change.kind)
+        && let Some(preview) = view.preview(&change.slot.post, &change.slot.target)
+    {
+        let _ = writeln!(out, "{PREVIEW_INDENT}{}", style.paint(DIM, &preview.line()));
+    }
+}
+
+fn row(out: &mut String, change: &Change, style: Style, when: &str, detail: &str) {
+    let (symbol, label, color) = look(&change.kind);
     // Pad before painting: escape codes differ in length and would skew the columns.
     let _ = writeln!(
         out,
@@ -159,59 +136,82 @@ fn line(out: &mut String, change: &Change, tz: Tz, style: Style, with_date: bool
         style.paint(BOLD, &change.slot.post),
         change.slot.target,
         if detail.is_empty() { "" } else { "  " },
-        style.paint(DIM, &detail),
+        style.paint(DIM, detail),
     );
 }
 
-/// The summary line: "3 to publish, 1 drifted, 0 missed" and whatever else is non-zero.
-pub fn summary_line(s: &Summary, errors: usize) -> String {
-    let mut parts = vec![
-        format!("{} to publish", s.publish),
-        format!("{} waiting", s.wait),
-        format!("{} drifted", s.drift),
-        format!("{} missed", s.missed),
-    ];
-    let optional = [
-        (s.retry, "to retry"),
-        (s.resume, "to resume"),
-        (s.waiting, "waiting for quota or login"),
-        (s.needs_review, "need review"),
-        (s.failed, "failed"),
-        (s.blocked, "blocked"),
-        (s.orphan, "orphaned"),
-        (s.paused, "paused"),
-        (s.draft, "drafts"),
-        (s.nothing, "published"),
-    ];
-    for (n, what) in optional {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
+fn heading(out: &mut String, style: Style, title: &str) {
+    let _ = writeln!(out, "\n{}", style.paint(BOLD, title));
+}
+
+fn repeats(out: &mut String, view: &View, style: Style) {
+    if view.repeats.is_empty() {
+        return;
+    }
+    heading(out, style, "Repeating");
+    for r in view.repeats {
+        let status = if r.status == "scheduled" {
+            String::new()
+        } else {
+            format!(" ({})", r.status)
+        };
+        let _ = writeln!(
+            out,
+            "  ↻ {}{status}  {}",
+            style.paint(BOLD, &r.post),
+            r.rule
+        );
+        let mut facts = Vec::new();
+        if view.horizon.is_some() {
+            facts.push(format!(
+                "{} time{} within the horizon",
+                r.within_horizon,
+                if r.within_horizon == 1 { "" } else { "s" }
+            ));
         }
+        if let Some(next) = r.next {
+            facts.push(format!("next {}", human::datetime(next, view.tz)));
+        }
+        facts.push(match r.last_published {
+            Some(last) => format!(
+                "published {} time{} so far, last {}",
+                r.published,
+                if r.published == 1 { "" } else { "s" },
+                human::datetime(last, view.tz)
+            ),
+            None => "not published yet".to_owned(),
+        });
+        let targets: Vec<String> = r.targets.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "{PREVIEW_INDENT}{}",
+            style.paint(
+                DIM,
+                &format!("→ {}; {}", targets.join(", "), facts.join("; "))
+            )
+        );
     }
-    if errors > 0 {
-        parts.push(format!(
-            "{errors} error{} (run `postcal validate`)",
-            if errors == 1 { "" } else { "s" }
-        ));
-    }
-    parts.join(", ")
 }
 
 /// The human rendering.
-pub fn human(plan: &Plan, tz: Tz, color: bool) -> String {
+pub fn human(view: &View, color: bool) -> String {
     let style = Style::new(color);
+    let plan = view.plan;
+    let tz = view.tz;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        style.paint(
-            BOLD,
-            &format!(
-                "Plan at {} ({tz})",
-                local(plan.now, tz).format("%Y-%m-%d %H:%M:%S %Z")
-            )
-        )
+    let mut title = format!(
+        "Plan at {} {} ({tz})",
+        human::day(plan.now, tz),
+        human::time(plan.now, tz)
     );
+    if let Some(horizon) = view.horizon {
+        let _ = write!(
+            title,
+            "; repeating posts listed up to {}",
+            human::datetime(horizon, tz)
+        );
+    }
+    let _ = writeln!(out, "{}", style.paint(BOLD, &title));
     let acting = |c: &Change| {
         matches!(
             c.kind,
@@ -222,7 +222,56 @@ pub fn human(plan: &Plan, tz: Tz, color: bool) -> String {
         )
     };
     let now: Vec<&Change> = plan.due().filter(|c| acting(c)).collect();
-    let attention: Vec<&Change> = plan
+    if !now.is_empty() {
+        heading(&mut out, style, "Now");
+        for c in &now {
+            line(&mut out, view, c, style, true);
+        }
+    }
+    let mut day = None;
+    for c in plan.changes.iter().filter(|c| {
+        !c.is_due(plan.now)
+            && matches!(
+                c.kind,
+                ChangeKind::Wait
+                    | ChangeKind::Retry { .. }
+                    | ChangeKind::Resume { .. }
+                    | ChangeKind::Waiting { .. }
+            )
+    }) {
+        let d = human::day(c.slot.at, tz);
+        if day.as_ref() != Some(&d) {
+            heading(&mut out, style, &d);
+            day = Some(d);
+        }
+        line(&mut out, view, c, style, false);
+    }
+    repeats(&mut out, view, style);
+    attention(&mut out, view, style);
+    let held: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::Paused | ChangeKind::Draft))
+        .collect();
+    if !held.is_empty() {
+        heading(&mut out, style, "Held back");
+        for c in held {
+            line(&mut out, view, c, style, true);
+        }
+    }
+    if plan.changes.is_empty() {
+        let _ = writeln!(out, "\nNothing scheduled.");
+    }
+    let _ = writeln!(out, "\n{}", summary_line(&plan.summary, plan.errors));
+    out
+}
+
+/// Needs review, drift, missed, failed, blocked, orphans. Missed occurrences of one post and
+/// target (a repeating post after downtime) are one line with their count: every one is in the
+/// summary and the JSON.
+fn attention(out: &mut String, view: &View, style: Style) {
+    let attention: Vec<&Change> = view
+        .plan
         .changes
         .iter()
         .filter(|c| {
@@ -237,44 +286,9 @@ pub fn human(plan: &Plan, tz: Tz, color: bool) -> String {
             )
         })
         .collect();
-    let held: Vec<&Change> = plan
-        .changes
-        .iter()
-        .filter(|c| matches!(c.kind, ChangeKind::Paused | ChangeKind::Draft))
-        .collect();
-    if !now.is_empty() {
-        let _ = writeln!(out, "\n{}", style.paint(BOLD, "Now"));
-        for c in &now {
-            line(&mut out, c, tz, style, true);
-        }
+    if attention.is_empty() {
+        return;
     }
-    let mut day = None;
-    for c in plan.changes.iter().filter(|c| {
-        !c.is_due(plan.now)
-            && matches!(
-                c.kind,
-                ChangeKind::Wait
-                    | ChangeKind::Retry { .. }
-                    | ChangeKind::Resume { .. }
-                    | ChangeKind::Waiting { .. }
-            )
-    }) {
-        let d = local(c.slot.at, tz).date_naive();
-        if day != Some(d) {
-            let _ = writeln!(
-                out,
-                "\n{}",
-                style.paint(
-                    BOLD,
-                    &local(c.slot.at, tz).format("%a %Y-%m-%d").to_string()
-                )
-            );
-            day = Some(d);
-        }
-        line(&mut out, c, tz, style, false);
-    }
-    // Missed occurrences of one post and target (a repeating post after downtime) are one
-    // line with their count: every one is in the summary and the JSON.
     let mut missed: HashMap<(&str, &TargetKey), (usize, DateTime<Utc>)> = HashMap::new();
     for c in &attention {
         if matches!(c.kind, ChangeKind::Missed { .. }) {
@@ -285,80 +299,39 @@ pub fn human(plan: &Plan, tz: Tz, color: bool) -> String {
             e.1 = e.1.max(c.slot.at);
         }
     }
-    for (title, changes) in [("Needs attention", &attention), ("Held back", &held)] {
-        if changes.is_empty() {
+    heading(out, style, "Needs attention");
+    for c in attention {
+        if !matches!(c.kind, ChangeKind::Missed { .. }) {
+            line(out, view, c, style, true);
             continue;
         }
-        let _ = writeln!(out, "\n{}", style.paint(BOLD, title));
-        for c in changes.iter() {
-            if !matches!(c.kind, ChangeKind::Missed { .. }) {
-                line(&mut out, c, tz, style, true);
-                continue;
+        // The first missed occurrence of a stream stands for all of them.
+        match missed.remove(&(c.slot.post.as_str(), &c.slot.target)) {
+            Some((n, last)) if n > 1 => {
+                let detail = format!(
+                    "and {} more until {}: their times passed while postcal was not running; \
+                     a repeating post catches up only its latest occurrence, within \
+                     max_lateness ({}), never a burst",
+                    n - 1,
+                    human::datetime(last, view.tz),
+                    human::duration(view.max_lateness)
+                );
+                row(out, c, style, &human::datetime(c.slot.at, view.tz), &detail);
             }
-            // The first missed occurrence of a stream stands for all of them.
-            match missed.remove(&(c.slot.post.as_str(), &c.slot.target)) {
-                Some((n, last)) if n > 1 => {
-                    let (symbol, label, color) = look(&c.kind);
-                    let _ = writeln!(
-                        out,
-                        "  {} {} {}  {} → {}  {}",
-                        style.paint(color, symbol),
-                        style.paint(color, &format!("{label:<12}")),
-                        local(c.slot.at, tz).format("%Y-%m-%d %H:%M"),
-                        style.paint(BOLD, &c.slot.post),
-                        c.slot.target,
-                        style.paint(
-                            DIM,
-                            &format!(
-                                "and {} more until {}: due while postcal was down; only the latest occurrence is caught up",
-                                n - 1,
-                                local(last, tz).format("%Y-%m-%d %H:%M")
-                            )
-                        ),
-                    );
-                }
-                Some(_) => line(&mut out, c, tz, style, true),
-                None => {}
-            }
+            Some(_) => line(out, view, c, style, true),
+            None => {}
         }
     }
-    if plan.changes.is_empty() {
-        let _ = writeln!(out, "\nNothing scheduled.");
-    }
-    let _ = writeln!(out, "\n{}", summary_line(&plan.summary, plan.errors));
-    out
-}
-
-/// The JSON rendering (pretty, newline-terminated).
-pub fn json(plan: &Plan) -> String {
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        format_version: u32,
-        now: DateTime<Utc>,
-        next_wake: Option<DateTime<Utc>>,
-        summary: &'a Summary,
-        errors: usize,
-        changes: &'a [Change],
-    }
-    let doc = Doc {
-        format_version: FORMAT_VERSION,
-        now: plan.now,
-        next_wake: plan.next_wake,
-        summary: &plan.summary,
-        errors: plan.errors,
-        changes: &plan.changes,
-    };
-    let mut s =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    s.push('\n');
-    s
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::state::SlotKey;
     use chrono::TimeZone;
+    use chrono_tz::Tz;
+
+    use super::*;
+    use crate::plan::{Plan, Summary};
+    use crate::state::SlotKey;
 
     fn at(minute: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap() + chrono::Duration::minutes(minute)
@@ -390,16 +363,16 @@ mod tests {
             summary,
             errors: 0,
         };
-        let out = human(&plan, Tz::UTC, false);
+        let out = human(&View::new(&plan, Tz::UTC), false);
         assert_eq!(out.matches("minutely").count(), 2, "{out}");
         assert!(
             out.contains(
-                "2026-12-01 08:41  minutely → threads/acme  and 18 more until 2026-12-01 08:59"
+                "2026-12-01 08:41 UTC  minutely → threads/acme  and 18 more until 2026-12-01 08:59 UTC"
             ),
             "{out}"
         );
         assert!(
-            out.contains("08:30  once → threads/acme  due while postcal was down"),
+            out.contains("08:30 UTC  once → threads/acme  its time passed more than max_lateness (1 h) ago; postcal will not post it late. To post it, move `at` later"),
             "{out}"
         );
         assert!(
