@@ -12,6 +12,7 @@ pub mod resolve;
 pub mod run;
 pub mod sandbox;
 pub mod schema;
+pub mod show;
 pub mod status;
 pub mod validate;
 
@@ -108,6 +109,7 @@ pub enum Command {
     Init(init::Args),
     Sandbox(sandbox::Args),
     Plan(plan::Args),
+    Show(show::Args),
     Status(status::Args),
     Run(run::Args),
     Resolve(resolve::Args),
@@ -137,6 +139,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Show(args) => show::run(args),
         Command::Status(args) => status::run(args),
         Command::Run(args) => run::run(args),
         Command::Resolve(args) => resolve::run(args),

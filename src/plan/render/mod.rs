@@ -3,10 +3,12 @@
 //! Both take a [`View`]: the plan, plus what only a person reading it needs: the calendar's
 //! timezone, the horizon upcoming occurrences were listed to, each repeating post's rule
 //! ([`super::repeats`]), and each target's [`Preview`] (kind, caption excerpt, media,
-//! conversions). The daemon renders nothing but [`summary_line`].
+//! conversions). The daemon renders nothing but [`summary_line`]. [`post`] renders one post
+//! for `postcal show`.
 
 mod human;
 mod json;
+pub mod post;
 
 use std::collections::HashMap;
 
@@ -90,6 +92,16 @@ pub fn look(kind: &ChangeKind) -> (&'static str, &'static str, &'static str) {
 
 /// The summary line: "3 to publish, 1 drifted, 0 missed" and whatever else is non-zero.
 pub fn summary_line(s: &Summary, errors: usize) -> String {
+    summary_with(s, errors, "published")
+}
+
+/// The summary line of a dry run's plan, where what looks published was only recorded by
+/// the dry run: "1 would be published".
+pub fn dry_run_summary_line(s: &Summary, errors: usize) -> String {
+    summary_with(s, errors, "would be published")
+}
+
+fn summary_with(s: &Summary, errors: usize, published: &str) -> String {
     let mut parts = vec![
         format!("{} to publish", s.publish),
         format!("{} waiting", s.wait),
@@ -106,7 +118,7 @@ pub fn summary_line(s: &Summary, errors: usize) -> String {
         (s.orphan, "orphaned"),
         (s.paused, "paused"),
         (s.draft, "drafts"),
-        (s.nothing, "published"),
+        (s.nothing, published),
     ];
     for (n, what) in optional {
         if n > 0 {
