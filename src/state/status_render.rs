@@ -108,7 +108,11 @@ pub fn human(
                 r.key.post.clone(),
                 r.key.target.to_string(),
                 human::datetime(r.key.at, tz),
-                r.state.name().to_owned(),
+                if r.waiting.is_some() {
+                    "waiting".to_owned()
+                } else {
+                    r.state.name().to_owned()
+                },
                 remote(&r.state),
                 r.next_action
                     .map(|t| human::datetime(t, tz))

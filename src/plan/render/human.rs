@@ -40,7 +40,14 @@ fn detail(view: &View, change: &Change) -> String {
                 .map(|e| format!(" (last error: {e})"))
                 .unwrap_or_default()
         ),
-        ChangeKind::Resume { state, .. } => format!("was {state}; resolving by look-up"),
+        ChangeKind::Resume { state, .. } => match *state {
+            "prepared" => "prepared ahead; published at its time".to_owned(),
+            "committed" => "accepted by the platform; postcal looks until it is public".to_owned(),
+            "preparing" => "was being prepared when postcal stopped; prepared again".to_owned(),
+            state => format!(
+                "was {state} when postcal stopped; resolved by look-up, never sent blindly again"
+            ),
+        },
         ChangeKind::Waiting { until, why } => {
             format!("{why}; waiting until {}", human::datetime(*until, tz))
         }
@@ -66,8 +73,8 @@ fn detail(view: &View, change: &Change) -> String {
             remote(remote_id, permalink)
         ),
         ChangeKind::Missed { .. } => format!(
-            "its time passed more than max_lateness ({}) ago; postcal will not post it late. \
-             To post it, move `at` later, or raise `defaults.max_lateness` in postcal.yaml",
+            "its time passed more than max_lateness ({}) ago: not posted late. To post it, \
+             move `at` later or raise `defaults.max_lateness`",
             human::duration(view.max_lateness)
         ),
         ChangeKind::Blocked {
@@ -309,9 +316,9 @@ fn attention(out: &mut String, view: &View, style: Style) {
         match missed.remove(&(c.slot.post.as_str(), &c.slot.target)) {
             Some((n, last)) if n > 1 => {
                 let detail = format!(
-                    "and {} more until {}: their times passed while postcal was not running; \
-                     a repeating post catches up only its latest occurrence, within \
-                     max_lateness ({}), never a burst",
+                    "and {} more until {}: a repeating post catches up only its latest \
+                     occurrence, and only within max_lateness ({}); the others are not posted \
+                     late",
                     n - 1,
                     human::datetime(last, view.tz),
                     human::duration(view.max_lateness)
@@ -372,7 +379,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("08:30 UTC  once → threads/acme  its time passed more than max_lateness (1 h) ago; postcal will not post it late. To post it, move `at` later"),
+            out.contains("08:30 UTC  once → threads/acme  its time passed more than max_lateness (1 h) ago: not posted late. To post it, move `at` later"),
             "{out}"
         );
         assert!(

@@ -121,8 +121,10 @@ fn summary_with(s: &Summary, errors: usize, published: &str) -> String {
         (s.nothing, published),
     ];
     for (n, what) in optional {
-        if n > 0 {
-            parts.push(format!("{n} {what}"));
+        match n {
+            0 => {}
+            1 if what == "drafts" => parts.push("1 draft".to_owned()),
+            n => parts.push(format!("{n} {what}")),
         }
     }
     if errors > 0 {

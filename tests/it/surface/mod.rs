@@ -3,6 +3,7 @@
 //! colour only where asked, exit codes, `init`, and every command block of the README.
 
 mod run;
+mod snapshots;
 
 use std::path::{Path, PathBuf};
 
