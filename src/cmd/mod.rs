@@ -131,7 +131,13 @@ pub fn main() -> ExitCode {
     output::set_color(cli.color);
     let stderr_color = output::stderr_color();
     let _ = miette::set_hook(Box::new(move |_| {
-        Box::new(miette::MietteHandlerOpts::new().color(stderr_color).build())
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(stderr_color)
+                .break_words(false)
+                .width(100)
+                .build(),
+        )
     }));
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),

@@ -2,6 +2,7 @@
 //! slot state), `show`, dry-run wording, the daemon's log (simulated time, what comes next),
 //! colour only where asked, exit codes, `init`, and every command block of the README.
 
+mod messages;
 mod run;
 mod snapshots;
 
