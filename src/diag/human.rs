@@ -268,7 +268,7 @@ impl<'a> Window<'a> {
         Some(Box::new(
             MietteSpanContents::new_named(
                 self.file.display_path.display().to_string(),
-                text[from..to].as_bytes(),
+                &text.as_bytes()[from..to],
                 SourceSpan::new(from.into(), to - from),
                 line - 1,
                 column - 1,
