@@ -70,3 +70,26 @@ fn bad_option_values_are_usage_errors_that_list_what_is_accepted() {
     );
     assert!(!cal.dir().join("new").exists(), "nothing written");
 }
+
+/// What users read cites the platforms' own documentation, never `platform-rules.md`, a file
+/// they do not have (issue 12 item 9): every help text, the README, and every diagnostic the
+/// fixtures produce.
+#[test]
+fn user_facing_text_never_cites_a_file_users_do_not_have() {
+    let cal = Cal::new();
+    let mut texts =
+        vec![std::fs::read_to_string(crate::util::repo_root().join("README.md")).expect("README")];
+    for verb in [
+        "validate", "schema", "init", "sandbox", "plan", "show", "status", "run", "resolve",
+    ] {
+        texts.push(cal.run(&[verb, "--help"]).stdout);
+    }
+    texts.push(cal.run(&["--help"]).stdout);
+    let snapshots = crate::util::repo_root().join("tests/it/validate/snapshots");
+    for entry in std::fs::read_dir(snapshots).expect("snapshots") {
+        texts.push(std::fs::read_to_string(entry.expect("entry").path()).expect("snapshot"));
+    }
+    for text in texts {
+        assert!(!text.contains("platform-rules"), "{text}");
+    }
+}

@@ -2,7 +2,9 @@
 //! slot state), `show`, dry-run wording, the daemon's log (simulated time, what comes next),
 //! colour only where asked, exit codes, `init`, and every command block of the README.
 
+mod exit_codes;
 mod messages;
+mod readme;
 mod run;
 mod snapshots;
 
