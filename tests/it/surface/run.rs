@@ -63,6 +63,20 @@ fn dry_run_says_would_publish_everywhere_and_opens_with_a_banner() {
         out.stderr
     );
     assert!(!cal.path(".postcal").exists(), "a dry run writes no state");
+    // The whole of stdout, the run's duration aside.
+    let stdout: String = out
+        .stdout
+        .lines()
+        .map(|l| match l.split_once(" in ") {
+            Some((head, tail)) if head.starts_with("Would publish") => {
+                let rest = tail.split_once(" s ").map_or("", |(_, r)| r);
+                format!("{head} in [duration] s {rest}")
+            }
+            _ => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("dry_run_stdout", stdout);
 }
 
 #[test]

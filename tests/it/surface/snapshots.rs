@@ -334,3 +334,12 @@ fn every_change_kind_and_slot_state_is_shown() {
         "remux (moov first, edit list dropped)"
     );
 }
+
+/// `status --help` explains status's own formats, not plan's.
+#[test]
+fn status_help_is_its_own() {
+    let f = Fixture::new();
+    let help = ok(f.run(&["status", "--help"]), 0);
+    assert!(help.contains("every record as stored"), "{help}");
+    assert!(!help.contains("Grouped by time"), "{help}");
+}
