@@ -427,51 +427,14 @@ impl Daemon {
         self.calendar.desired.timezone.unwrap_or(Tz::UTC)
     }
 
-    /// Logs after every pass what comes next
-    /// (`next: POST → ACCOUNT at 2026-12-01 09:00 CET (in 1 d 23 h)`) when that changed, so a
-    /// quiet daemon still says what it waits for.
+    /// Logs after every pass what comes next ([`super::next`]) when that changed, so a quiet
+    /// daemon still says what it waits for.
     fn announce(&mut self, plan: &Plan) {
-        let tz = self.tz();
-        let next = plan
-            .changes
-            .iter()
-            .filter(|c| {
-                matches!(
-                    c.kind,
-                    ChangeKind::Publish
-                        | ChangeKind::Wait
-                        | ChangeKind::Retry { .. }
-                        | ChangeKind::Resume { .. }
-                        | ChangeKind::Waiting { .. }
-                )
-            })
-            .filter_map(|c| Some((c.action_at()?, c)))
-            .filter(|(t, _)| *t > plan.now)
-            .min_by_key(|(t, _)| *t);
+        let next = super::next::next_up(plan);
         let key = next.map(|(t, c)| (c.slot.clone(), t));
-        if key == self.next_logged {
-            return;
-        }
-        self.next_logged = key;
-        match next {
-            Some((t, c)) => {
-                let what = match c.kind {
-                    ChangeKind::Retry { .. } => "retry ",
-                    ChangeKind::Resume { state, .. } if state != "prepared" => "resume ",
-                    ChangeKind::Waiting { .. } => "after a wait, ",
-                    _ => "",
-                };
-                tracing::info!(
-                    "next: {what}{} → {} at {} ({})",
-                    c.slot.post,
-                    c.slot.target,
-                    human::datetime(t, tz),
-                    human::relative(t, plan.now)
-                );
-            }
-            None => {
-                tracing::info!("next: nothing scheduled; waiting for the calendar to change");
-            }
+        if key != self.next_logged {
+            self.next_logged = key;
+            tracing::info!("{}", super::next::line(next, plan.now, self.tz()));
         }
     }
 
