@@ -6,26 +6,75 @@ use chrono::{Datelike, Duration, Utc, Weekday};
 use miette::{Context, IntoDiagnostic, miette};
 
 use super::Exit;
+use crate::diag::suggest;
+use crate::manifest::time::parse_timezone;
 use crate::schema::{self, Which};
 
 /// Create a new calendar: postcal.yaml, a posts/ directory with two example posts, a media/
-/// directory with an example image, and the JSON Schemas editors use to complete manifests.
+/// directory with an example image, the JSON Schemas editors use to complete manifests, and
+/// the editor setting that applies them to every post at any depth (.vscode/settings.json).
 ///
 /// Nothing is overwritten: if any of these files exists, postcal init stops before writing.
+/// The account ids in postcal.yaml are placeholders: `postcal validate` warns until they are
+/// replaced by your accounts' ids.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where to create the calendar (created if missing).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    /// IANA timezone posts are scheduled in.
-    #[arg(long, default_value = "UTC")]
-    pub timezone: String,
+    /// IANA timezone posts are scheduled in (`Europe/Paris`); this machine's by default.
+    #[arg(long)]
+    pub timezone: Option<String>,
+}
+
+/// Where the calendar's timezone came from, to say so.
+enum Origin {
+    Given,
+    Machine,
+    Unknown,
+}
+
+/// This machine's IANA timezone: `TZ`, else `/etc/timezone`, else where `/etc/localtime`
+/// links into the zoneinfo database.
+fn machine_timezone() -> Option<String> {
+    let valid = |name: &str| {
+        parse_timezone(name.trim())
+            .ok()
+            .map(|tz| tz.name().to_owned())
+    };
+    if let Some(name) = std::env::var("TZ")
+        .ok()
+        .and_then(|tz| valid(tz.trim_start_matches(':')))
+    {
+        return Some(name);
+    }
+    if let Some(name) = std::fs::read_to_string("/etc/timezone")
+        .ok()
+        .and_then(|text| valid(&text))
+    {
+        return Some(name);
+    }
+    let link = std::fs::read_link("/etc/localtime").ok()?;
+    let (_, name) = link.to_str()?.split_once("zoneinfo/")?;
+    valid(name)
 }
 
 pub fn run(args: Args) -> miette::Result<Exit> {
-    let tz = crate::manifest::time::parse_timezone(&args.timezone)
-        .map_err(|e| miette!("{e}; use a name such as Europe/Paris or America/New_York"))?;
-    let files = scaffold(&args.timezone, tz)?;
+    let (name, origin) = match args.timezone {
+        Some(name) => (name, Origin::Given),
+        None => match machine_timezone() {
+            Some(name) => (name, Origin::Machine),
+            None => ("UTC".to_owned(), Origin::Unknown),
+        },
+    };
+    let tz = parse_timezone(&name).map_err(|e| {
+        let help = match suggest::closest(&name, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name())) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => "use an IANA name such as `Europe/Paris`, `America/New_York` or `UTC`".into(),
+        };
+        super::usage(format!("--timezone: {e}"), Some(help))
+    })?;
+    let files = scaffold(&name, tz)?;
     let conflicts: Vec<String> = files
         .iter()
         .map(|(rel, _)| args.dir.join(rel))
@@ -57,8 +106,21 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     for (rel, _) in &files {
         out.push_str(&format!("  {rel}\n"));
     }
+    out.push_str(&match origin {
+        Origin::Given => format!("\nTimezone: {name}.\n"),
+        Origin::Machine => format!(
+            "\nTimezone: {name}, this machine's (`--timezone`, or `timezone:` in postcal.yaml, \
+             sets another).\n"
+        ),
+        Origin::Unknown => format!(
+            "\nTimezone: {name}: this machine's could not be read. Set yours with `timezone:` in \
+             postcal.yaml (e.g. `Europe/Paris`).\n"
+        ),
+    });
     out.push_str(&format!(
-        "\nNext: edit postcal.yaml (your accounts), then run `postcal validate {shown}`.\n"
+        "\nNext:\n  1. In postcal.yaml, replace the placeholder account ids with your accounts' \
+         ids (`postcal validate` warns until you do).\n  2. postcal validate {shown}\n  3. \
+         postcal plan {shown}\n"
     ));
     super::output::print(&out)?;
     Ok(Exit::Clean)
@@ -82,10 +144,14 @@ fn scaffold(tz_name: &str, tz: chrono_tz::Tz) -> miette::Result<Vec<(String, Vec
            # A post more than this late (postcal was down at its time) is reported, not published.\n  \
            max_lateness: 1h\n\
          accounts:\n  \
-           # platform/name: the platform's id for the account.\n  \
-           instagram/brand: {{ id: \"17841400000000000\" }}\n  \
-           threads/brand: {{ id: \"17841400000000001\" }}\n  \
-           facebook/brand-page: {{ id: \"100000000000000\" }}\n"
+           # platform/name: the platform's id for the account. Replace each placeholder with\n  \
+           # your account's id (`postcal validate` warns until you do).\n  \
+           instagram/brand: {{ id: REPLACE-WITH-THE-INSTAGRAM-USER-ID }}\n  \
+           threads/brand: {{ id: REPLACE-WITH-THE-THREADS-USER-ID }}\n  \
+           facebook/brand-page: {{ id: REPLACE-WITH-THE-FACEBOOK-PAGE-ID }}\n  \
+           # TikTok needs no id (the login identifies the creator); say whether the account\n  \
+           # is private, which decides who may see its posts.\n  \
+           tiktok/brand: {{ private: false }}\n"
     );
     let welcome = format!(
         "# yaml-language-server: $schema=../schemas/post.schema.json\n\
@@ -107,8 +173,15 @@ fn scaffold(tz_name: &str, tz: chrono_tz::Tz) -> miette::Result<Vec<(String, Vec
            - file: media/welcome.jpg\n    \
              alt: A soft blue gradient\n\
          targets:\n  \
-           instagram/brand: {{ kind: feed }}\n"
+           instagram/brand: {{ kind: feed }}\n  \
+           # SELF_ONLY: only you see it until you choose another privacy level.\n  \
+           tiktok/brand: {{ privacy: SELF_ONLY }}\n"
     );
+    // Editors apply the schemas to every post at any depth (the modeline at the top of each
+    // file only works where its relative path is right).
+    let vscode = "{\n  \"yaml.schemas\": {\n    \"./schemas/post.schema.json\": [\"posts/**/*.yaml\", \
+                  \"posts/**/*.yml\"],\n    \"./schemas/config.schema.json\": [\"postcal.yaml\"]\n  \
+                  }\n}\n";
     Ok(vec![
         ("postcal.yaml".into(), config.into_bytes()),
         ("posts/welcome.yaml".into(), welcome.into_bytes()),
@@ -122,6 +195,7 @@ fn scaffold(tz_name: &str, tz: chrono_tz::Tz) -> miette::Result<Vec<(String, Vec
             format!("schemas/{}", Which::Config.file_name()),
             schema::render(Which::Config).into_bytes(),
         ),
+        (".vscode/settings.json".into(), vscode.as_bytes().to_vec()),
         (
             ".gitignore".into(),
             b"# postcal's state (sled database, staged media): never commit it.\n.postcal/\n"
@@ -156,12 +230,12 @@ mod tests {
     fn init(dir: &std::path::Path) -> miette::Result<Exit> {
         run(Args {
             dir: dir.to_path_buf(),
-            timezone: "Europe/Paris".into(),
+            timezone: Some("Europe/Paris".into()),
         })
     }
 
     #[test]
-    fn scaffolded_calendar_validates_clean() {
+    fn scaffolded_calendar_validates_with_only_the_placeholder_warnings() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("cal");
         assert_eq!(init(&dir).unwrap(), Exit::Clean);
@@ -171,13 +245,33 @@ mod tests {
             .iter()
             .map(|d| (d.code, d.message.clone()))
             .collect();
-        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(validation.summary.errors, 0, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .all(|(code, _)| *code == "config::placeholder-account-id"),
+            "{problems:?}"
+        );
+        assert_eq!(
+            problems.len(),
+            3,
+            "instagram, threads and facebook: {problems:?}"
+        );
         assert_eq!(validation.summary.posts, 2);
         let manifest = std::fs::read_to_string(dir.join("posts/welcome.yaml")).unwrap();
         assert!(
             manifest.starts_with("# yaml-language-server: $schema=../schemas/post.schema.json\n")
         );
         assert!(dir.join("schemas/post.schema.json").is_file());
+        let config = std::fs::read_to_string(dir.join("postcal.yaml")).unwrap();
+        assert!(config.contains("tiktok/brand:"), "{config}");
+        let editor: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join(".vscode/settings.json")).unwrap())
+                .unwrap();
+        assert_eq!(
+            editor["yaml.schemas"]["./schemas/post.schema.json"][0],
+            "posts/**/*.yaml"
+        );
     }
 
     #[test]
@@ -198,13 +292,16 @@ mod tests {
     }
 
     #[test]
-    fn rejects_unknown_timezone() {
+    fn a_misspelt_timezone_is_a_usage_error_with_a_suggestion() {
         let tmp = tempfile::tempdir().unwrap();
         let err = run(Args {
             dir: tmp.path().into(),
-            timezone: "Europe/Pariss".into(),
+            timezone: Some("Europe/Pariss".into()),
         })
         .unwrap_err();
+        assert!(err.downcast_ref::<super::super::UsageError>().is_some());
         assert!(err.to_string().contains("IANA"), "{err}");
+        let help = err.help().map(|h| h.to_string()).unwrap_or_default();
+        assert_eq!(help, "did you mean `Europe/Paris`?");
     }
 }

@@ -12,6 +12,7 @@ pub mod resolve;
 pub mod run;
 pub mod sandbox;
 pub mod schema;
+pub mod show;
 pub mod status;
 pub mod validate;
 
@@ -29,6 +30,46 @@ pub enum Exit {
 /// Exit code for a usage error (unknown flag, bad value): sysexits' EX_USAGE, distinct from
 /// "problems found" (1) and "changes pending" (2) so scripts can tell them apart.
 pub const EXIT_USAGE: u8 = 64;
+
+/// A mistake in how postcal was called, found after the arguments parsed: a value postcal
+/// cannot read (`--now tomorrow`, `--timezone Europe/Pari`), a calendar directory that is not
+/// there. It exits [`EXIT_USAGE`], as clap's own usage errors do.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+pub struct UsageError {
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+/// A [`UsageError`] as a report.
+pub fn usage(message: impl Into<String>, help: Option<String>) -> miette::Report {
+    miette::Report::new(UsageError {
+        message: message.into(),
+        help,
+    })
+}
+
+/// Checks that `dir`, given on the command line as a calendar, is a directory: a mistyped
+/// path is a usage error, never an empty calendar or an empty state.
+pub fn calendar_dir(dir: &std::path::Path) -> miette::Result<()> {
+    let help = || Some("give postcal the calendar directory (the one holding postcal.yaml)".into());
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(usage(
+            format!("{} is not a directory", dir.display()),
+            help(),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(usage(
+            format!("calendar directory {} does not exist", dir.display()),
+            help(),
+        )),
+        Err(e) => Err(miette::miette!(
+            "cannot read calendar directory {}: {e}",
+            dir.display()
+        )),
+    }
+}
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
@@ -54,6 +95,11 @@ impl From<Exit> for ExitCode {
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour output: `auto` colours what goes to a terminal (stdout and stderr each
+    /// on its own) unless NO_COLOR is set; a log or output redirected to a file gets no escape
+    /// codes. Every command takes it.
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto)]
+    pub color: output::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +109,7 @@ pub enum Command {
     Init(init::Args),
     Sandbox(sandbox::Args),
     Plan(plan::Args),
+    Show(show::Args),
     Status(status::Args),
     Run(run::Args),
     Resolve(resolve::Args),
@@ -81,12 +128,24 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    output::set_color(cli.color);
+    let stderr_color = output::stderr_color();
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .color(stderr_color)
+                .break_words(false)
+                .width(100)
+                .build(),
+        )
+    }));
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),
         Command::Sandbox(args) => sandbox::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Show(args) => show::run(args),
         Command::Status(args) => status::run(args),
         Command::Run(args) => run::run(args),
         Command::Resolve(args) => resolve::run(args),
@@ -95,7 +154,11 @@ pub fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(report) => {
             output::note(&format!("{report:?}"));
-            ExitCode::from(1)
+            if report.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }

@@ -5,21 +5,24 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use miette::{IntoDiagnostic, miette};
+use miette::IntoDiagnostic;
 
 use super::Exit;
-use super::output::ColorChoice;
 use crate::manifest::time::parse_time;
-use crate::plan::{self, Policy, render};
+use crate::plan::render::View;
+use crate::plan::{self, Policy, render, repeats};
 use crate::state::{self, ObservedSource};
 
 /// Show what postcal will publish and when, against what it already did.
 ///
 /// Reads the manifests and the state (while a daemon runs, its status snapshot), and prints
 /// every slot: to publish now, waiting, to retry, published (drift when the manifest changed
-/// since; orphan when the manifest is gone), missed, blocked by errors, paused, draft. It never
+/// since; orphan when the manifest is gone), missed, blocked by errors, paused, draft. Under
+/// each slot that publishes: the kind of post, its media and the conversions postcal will make
+/// (PNG → JPEG, remux), and the start of its text; each repeating post's rule in words. Times
+/// are in the calendar's timezone; `--format json` has them in RFC 3339 UTC. It never
 /// publishes and never writes state. Exit codes: 0 nothing to do, 1 an error (including
-/// manifest errors), 2 something to do (only with --detailed-exitcode).
+/// manifest errors), 2 something to do (only with --detailed-exitcode), 64 a usage error.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The calendar directory (the one holding postcal.yaml).
@@ -29,10 +32,12 @@ pub struct Args {
     /// calendar's timezone (`2026-12-01 09:00`). Useful to preview a day, and in tests.
     #[arg(long)]
     pub now: Option<String>,
+    /// How far ahead to list upcoming occurrences of repeating posts: `4w`, `10d`, `12h`
+    /// (the next one is always listed).
+    #[arg(long, default_value = "4w", value_parser = parse_horizon)]
+    pub horizon: chrono::Duration,
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
     /// Exit 2 when anything is to publish, retry or resume, now or later (for CI gates and
     /// scripts), instead of 0.
     #[arg(long)]
@@ -47,20 +52,60 @@ pub enum PlanFormat {
     Json,
 }
 
+/// The forms `--now` and `--until` accept, for their errors.
+const NOW_FORMS: &str = "write an instant in RFC 3339 (`2026-12-01T09:00:00Z`, \
+     `2026-12-01T10:00:00+01:00`) or a local time in the calendar's timezone (`2026-12-01 09:00`, \
+     `2026-12-01T09:00:30`); words such as `tomorrow` are not accepted";
+
+/// Parses a time option (`--now`, `--until`): RFC 3339, or a local time in `tz`. A value it
+/// cannot read is a usage error that lists the accepted forms.
+pub fn parse_time_option(
+    option: &str,
+    value: &str,
+    tz: Option<Tz>,
+) -> miette::Result<DateTime<Utc>> {
+    let spec = parse_time(value)
+        .map_err(|e| super::usage(format!("{option}: {e}"), Some(NOW_FORMS.into())))?;
+    spec.resolve(tz.unwrap_or(Tz::UTC)).instant().ok_or_else(|| {
+        super::usage(
+            format!("{option}: `{value}` does not exist in the calendar's timezone: the clocks skip it (a DST gap)"),
+            Some("give a time outside the gap, e.g. an hour later".into()),
+        )
+    })
+}
+
 /// Parses `--now`: RFC 3339, or a local time in `tz`.
 pub fn parse_now(value: &str, tz: Option<Tz>) -> miette::Result<DateTime<Utc>> {
-    let spec = parse_time(value).map_err(|e| miette!("--now: {e}"))?;
-    spec.resolve(tz.unwrap_or(Tz::UTC))
-        .instant()
-        .ok_or_else(|| miette!("--now: `{value}` does not exist in that timezone (DST gap)"))
+    parse_time_option("--now", value, tz)
+}
+
+/// Parses `--horizon`: a duration in weeks, days, hours or minutes (`4w`, `10d`, `1d12h`).
+fn parse_horizon(value: &str) -> Result<chrono::Duration, String> {
+    let weeks = value
+        .trim()
+        .strip_suffix('w')
+        .and_then(|n| n.parse::<i64>().ok())
+        .and_then(chrono::Duration::try_weeks);
+    let horizon = match weeks {
+        Some(w) => w,
+        None => crate::manifest::time::parse_duration(value)
+            .map_err(|_| format!("`{value}` is not a duration; write e.g. `4w`, `10d` or `12h`"))?,
+    };
+    if horizon <= chrono::Duration::zero() || horizon > chrono::Duration::days(3660) {
+        return Err(format!(
+            "`{value}`: give a horizon from a minute to 10 years"
+        ));
+    }
+    Ok(horizon)
 }
 
 pub fn run(args: Args) -> miette::Result<Exit> {
+    super::calendar_dir(&args.dir)?;
     // The store and the manifests are independent reads: do them at once.
     let state_dir = state::state_dir(&args.dir);
     let (desired, observed) = std::thread::scope(|scope| {
         let observed = scope.spawn(|| state::read_observed(&state_dir));
-        let desired = plan::desired::load(&args.dir);
+        let desired = plan::desired::load_with_previews(&args.dir);
         let observed = observed
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -72,10 +117,11 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         Some(v) => parse_now(v, desired.timezone)?,
         None => Utc::now(),
     };
+    let tz = desired.timezone.unwrap_or(Tz::UTC);
     if let ObservedSource::Snapshot { written_at, pid } = &observed.source {
         super::output::note(&format!(
             "note: a daemon (pid {pid}) holds the state; using its snapshot of {}",
-            written_at.to_rfc3339()
+            crate::human::datetime(*written_at, tz)
         ));
     }
     let records: BTreeMap<_, _> = observed
@@ -83,14 +129,23 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         .into_iter()
         .map(|r| (r.key.clone(), r))
         .collect();
-    let plan = plan::plan(&desired, &records, now, &Policy::new(desired.max_lateness));
+    let horizon = now + args.horizon;
+    let policy = Policy {
+        horizon: args.horizon,
+        upcoming_limit: repeats::LIST_LIMIT,
+        ..Policy::new(desired.max_lateness)
+    };
+    let plan = plan::plan(&desired, &records, now, &policy);
+    let repeating = repeats::repeating(&desired, &records, now, horizon, tz);
+    let view = View {
+        horizon: Some(horizon),
+        max_lateness: desired.max_lateness,
+        repeats: &repeating,
+        ..View::new(&plan, tz).with_previews(&desired)
+    };
     let out = match args.format {
-        PlanFormat::Human => render::human(
-            &plan,
-            desired.timezone.unwrap_or(Tz::UTC),
-            args.color.enabled(),
-        ),
-        PlanFormat::Json => render::json(&plan),
+        PlanFormat::Human => render::human(&view, super::output::stdout_color()),
+        PlanFormat::Json => render::json(&view),
     };
     super::output::print(&out)?;
     Ok(if plan.errors > 0 {

@@ -1,207 +1,65 @@
-//! `postcal status`: one row per slot postcal has worked on.
+//! `postcal status`: one row per slot postcal has worked on (rendered by
+//! [`crate::state::status_render`]).
 
-use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use chrono::SecondsFormat;
+use chrono_tz::Tz;
 use miette::IntoDiagnostic;
-use serde::Serialize;
 
 use super::Exit;
-use super::output::ColorChoice;
-use super::plan::PlanFormat;
-use crate::plan::render::{BLUE, DIM, GREEN, RED, Style, YELLOW};
-use crate::state::{self, ObservedSource, Record, SlotState};
+use crate::state::{self, status_render};
 
 /// Show what postcal did: one row per slot (post, account, time, state, remote id or
-/// permalink, last error, next action).
+/// permalink, next action, and a note: the last error, why it waits, what to check).
 ///
 /// Safe while the daemon runs: it reads the daemon's status snapshot then, and never waits for
 /// or blocks the daemon. Slots in `needs_review` may or may not have been published: check
-/// them on the platform.
+/// them on the platform. Times are in the calendar's timezone; `--format json` has them in
+/// RFC 3339 UTC. To see what postcal will do next, run `postcal plan`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The calendar directory (the one holding postcal.yaml).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
-    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
-    pub format: PlanFormat,
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = StatusFormat::Human)]
+    pub format: StatusFormat,
 }
 
-fn color_of(state: &SlotState) -> &'static str {
-    match state {
-        SlotState::Published { .. } => GREEN,
-        SlotState::Planned | SlotState::Preparing | SlotState::Prepared { .. } => BLUE,
-        SlotState::Armed { .. }
-        | SlotState::Committed { .. }
-        | SlotState::Failed {
-            permanent: false, ..
-        } => YELLOW,
-        SlotState::Failed { .. } | SlotState::NeedsReview { .. } | SlotState::Missed => RED,
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    /// A table, one row per slot, times in the calendar's timezone, then a count per state.
+    Human,
+    /// A versioned JSON document (`format_version`): every record as stored, times in UTC.
+    Json,
 }
 
-fn remote(state: &SlotState) -> String {
-    match state {
-        SlotState::Published {
-            remote_id,
-            permalink,
-            ..
-        } => permalink.clone().unwrap_or_else(|| remote_id.clone()),
-        SlotState::Prepared { remote_ids }
-        | SlotState::Armed { remote_ids }
-        | SlotState::Committed { remote_ids } => remote_ids.join(","),
-        _ => String::new(),
-    }
-}
-
-/// The human table.
-pub fn human(records: &[Record], source: &ObservedSource, color: bool) -> String {
-    let style = Style::new(color);
-    let mut out = String::new();
-    match source {
-        ObservedSource::Empty => {
-            let _ = writeln!(
-                out,
-                "No state yet: postcal has not worked on any slot here."
-            );
-            return out;
-        }
-        ObservedSource::Snapshot { written_at, pid } => {
-            let _ = writeln!(
-                out,
-                "{}",
-                style.paint(
-                    DIM,
-                    &format!(
-                        "(daemon pid {pid} running; snapshot of {})",
-                        written_at.to_rfc3339_opts(SecondsFormat::Secs, true)
-                    )
-                )
-            );
-        }
-        ObservedSource::Store => {}
-    }
-    let rows: Vec<[String; 7]> = records
-        .iter()
-        .map(|r| {
-            let error = match &r.state {
-                SlotState::Failed { reason, .. } => reason.clone(),
-                SlotState::NeedsReview { why } => why.clone(),
-                _ => r.last_error.clone().unwrap_or_default(),
-            };
-            [
-                r.key.post.clone(),
-                r.key.target.to_string(),
-                r.key.at.to_rfc3339_opts(SecondsFormat::Secs, true),
-                r.state.name().to_owned(),
-                remote(&r.state),
-                error,
-                r.next_action
-                    .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
-                    .unwrap_or_default(),
-            ]
-        })
-        .collect();
-    let header = [
-        "POST",
-        "ACCOUNT",
-        "TIME",
-        "STATE",
-        "REMOTE",
-        "LAST ERROR",
-        "NEXT ACTION",
-    ];
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-    let head: Vec<String> = header
-        .iter()
-        .zip(&widths)
-        .map(|(h, w)| pad(h, *w))
-        .collect();
-    let _ = writeln!(out, "{}", head.join("  ").trim_end());
-    for (row, record) in rows.iter().zip(records) {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                let cell = pad(c, *w);
-                if i == 3 {
-                    style.paint(color_of(&record.state), &cell)
-                } else {
-                    cell
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
-    }
-    let review = records
-        .iter()
-        .filter(|r| matches!(r.state, SlotState::NeedsReview { .. }))
-        .count();
-    let published = records
-        .iter()
-        .filter(|r| matches!(r.state, SlotState::Published { .. }))
-        .count();
-    let _ = writeln!(
-        out,
-        "\n{} slots: {published} published, {review} need review",
-        records.len()
-    );
-    out
+/// The calendar's timezone, for showing times (UTC when postcal.yaml cannot say).
+pub fn calendar_timezone(dir: &Path) -> Tz {
+    crate::manifest::load::config_only(dir)
+        .and_then(|c| crate::manifest::time::parse_timezone(&c.timezone.value).ok())
+        .unwrap_or(Tz::UTC)
 }
 
 pub fn run(args: Args) -> miette::Result<Exit> {
     // "No state yet" is true of a calendar postcal never ran on, not of a mistyped path.
-    match std::fs::metadata(&args.dir) {
-        Ok(meta) if meta.is_dir() => {}
-        Ok(_) => {
-            return Err(crate::manifest::load::LoadError::NotADirectory { path: args.dir })
-                .into_diagnostic();
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(crate::manifest::load::LoadError::NotFound { path: args.dir })
-                .into_diagnostic();
-        }
-        Err(source) => {
-            return Err(crate::manifest::load::LoadError::Io {
-                path: args.dir,
-                source,
-            })
-            .into_diagnostic();
-        }
-    }
+    super::calendar_dir(&args.dir)?;
     let observed = state::read_observed(&state::state_dir(&args.dir)).into_diagnostic()?;
     let out = match args.format {
-        PlanFormat::Human => human(&observed.records, &observed.source, args.color.enabled()),
-        PlanFormat::Json => {
-            #[derive(Serialize)]
-            struct Doc<'a> {
-                format_version: u32,
-                source: &'static str,
-                records: &'a [Record],
-            }
-            let doc = Doc {
-                format_version: state::snapshot::SNAPSHOT_FORMAT_VERSION,
-                source: match observed.source {
-                    ObservedSource::Empty => "empty",
-                    ObservedSource::Store => "store",
-                    ObservedSource::Snapshot { .. } => "snapshot",
-                },
-                records: &observed.records,
+        StatusFormat::Human => {
+            let plan_hint = if args.dir == Path::new(".") {
+                "postcal plan".to_owned()
+            } else {
+                format!("postcal plan {}", args.dir.display())
             };
-            let mut s = serde_json::to_string_pretty(&doc).into_diagnostic()?;
-            s.push('\n');
-            s
+            status_render::human(
+                &observed.records,
+                &observed.source,
+                calendar_timezone(&args.dir),
+                super::output::stdout_color(),
+                &plan_hint,
+            )
         }
+        StatusFormat::Json => status_render::json(&observed.records, &observed.source),
     };
     super::output::print(&out)?;
     Ok(Exit::Clean)

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use miette::IntoDiagnostic;
 
 use super::Exit;
-use super::output::{ColorChoice, Format};
+use super::output::{Format, stdout_color};
 use crate::diag;
 use crate::manifest::LoadOptions;
 use crate::rules::validation::{Validation, validate};
@@ -23,12 +23,10 @@ pub struct Args {
     /// Output format. `github` prints annotations that GitHub Actions shows on the PR diff.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// When to use colour in human output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
 }
 
 pub fn run(args: Args) -> miette::Result<Exit> {
+    super::calendar_dir(&args.dir)?;
     let Validation {
         diagnostics,
         sources,
@@ -36,9 +34,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     } = validate(&args.dir, &LoadOptions::default()).into_diagnostic()?;
     let diagnostics = diagnostics.sorted(&sources);
     let out = match args.format {
-        Format::Human => {
-            diag::human::render(&diagnostics, &sources, &summary, args.color.enabled())
-        }
+        Format::Human => diag::human::render(&diagnostics, &sources, &summary, stdout_color()),
         Format::Json => diag::json::render(&diagnostics, &sources, &summary),
         Format::Github => diag::github::render(&diagnostics, &sources, &summary),
     };

@@ -21,6 +21,17 @@ use super::{Diagnostic, Label, Location, Severity, SourceFile, SourceMap, Summar
 /// Width diagnostics are wrapped at; fixed so output is the same on every terminal and in tests.
 const WIDTH: usize = 100;
 
+/// A line longer than this (in bytes) is shown cut around the span, and a label longer than
+/// [`LABEL_CHARS`] is underlined only that far: a 2,560-character caption on one line must not
+/// fill the screen once per diagnostic.
+const LONG_LINE: usize = 160;
+/// Characters (columns, for the part after) of a long line shown around a span: some before
+/// it, the rest after.
+const CUT_BEFORE: usize = 30;
+const CUT_CHARS: usize = 100;
+/// Columns of a span underlined at most.
+const LABEL_CHARS: usize = 60;
+
 /// Diagnostics of one code shown per file before the rest are counted instead.
 pub const PER_FILE_AND_CODE: usize = 50;
 
@@ -109,10 +120,11 @@ impl<'a> View<'a> {
         match &d.location {
             Location::Span(label) => {
                 view.source = Some(named_source(sources, label));
-                view.labels.push(labeled(label, true));
+                let text = &sources.get(label.span.source).text;
+                view.labels.push(labeled(label, true, text));
                 for related in &d.related {
                     if related.span.source == label.span.source {
-                        view.labels.push(labeled(related, false));
+                        view.labels.push(labeled(related, false, text));
                     } else {
                         view.related.push(Self::advice(related, sources));
                     }
@@ -131,10 +143,48 @@ impl<'a> View<'a> {
             message: label.text.clone().unwrap_or_default(),
             help: None,
             source: Some(named_source(sources, label)),
-            labels: vec![labeled(label, true)],
+            labels: vec![labeled(label, true, &sources.get(label.span.source).text)],
             related: Vec::new(),
         }
     }
+}
+
+/// `offset` moved back by `n` characters, not before `floor`.
+fn back(text: &str, offset: usize, n: usize, floor: usize) -> usize {
+    text.get(floor..offset)
+        .and_then(|behind| behind.char_indices().rev().nth(n.saturating_sub(1)))
+        .map_or(floor, |(i, _)| floor + i)
+}
+
+/// Columns a character takes on a terminal, near enough: 2 for emoji and East Asian wide
+/// characters, else 1.
+fn columns(c: char) -> usize {
+    let c = u32::from(c);
+    let wide = matches!(
+        c,
+        0x1100..=0x115F
+            | 0x2600..=0x27BF
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x1F000..
+    );
+    if wide { 2 } else { 1 }
+}
+
+/// `offset` moved forward by `n` columns, not past `ceil`.
+fn forward(text: &str, offset: usize, n: usize, ceil: usize) -> usize {
+    let mut used = 0;
+    for (i, c) in text.get(offset..ceil).unwrap_or("").char_indices() {
+        used += columns(c);
+        if used > n {
+            return offset + i;
+        }
+    }
+    ceil
 }
 
 fn named_source<'a>(sources: &'a SourceMap, label: &Label) -> Window<'a> {
@@ -161,6 +211,9 @@ impl SourceCode for Window<'_> {
         let text: &'b str = &self.file.text;
         let start = span.offset();
         let end = start.saturating_add(span.len());
+        if let Some(cut) = self.long_line(start, before + after == 0) {
+            return Ok(cut);
+        }
         // One line more than asked before the span: miette reads a span that starts a window
         // differently from one inside the text.
         let (first_line, range) = self
@@ -191,8 +244,59 @@ impl SourceCode for Window<'_> {
     }
 }
 
-fn labeled(label: &Label, primary: bool) -> LabeledSpan {
-    let span = SourceSpan::new(label.span.start.into(), label.span.len);
+impl<'a> Window<'a> {
+    /// The part of a long line around `start` (see [`LONG_LINE`]), with its true line and
+    /// column; `None` for a line of ordinary length. `exact`: from `start` itself (miette
+    /// reads a span without context to name its line and column).
+    fn long_line(&self, start: usize, exact: bool) -> Option<Box<dyn SpanContents<'a> + 'a>> {
+        let text: &'a str = &self.file.text;
+        if start > text.len() || !text.is_char_boundary(start) {
+            return None;
+        }
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        if line_end - line_start <= LONG_LINE {
+            return None;
+        }
+        let from = if exact {
+            start
+        } else {
+            back(text, start, CUT_BEFORE, line_start)
+        };
+        let to = forward(text, from, CUT_CHARS, line_end);
+        let (line, column) = self.file.line_col(from);
+        Some(Box::new(
+            MietteSpanContents::new_named(
+                self.file.display_path.display().to_string(),
+                &text.as_bytes()[from..to],
+                SourceSpan::new(from.into(), to - from),
+                line - 1,
+                column - 1,
+                1,
+            )
+            .with_language("yaml"),
+        ))
+    }
+}
+
+/// A label's span, cut to [`LABEL_CHARS`] characters on its first line when that line is long
+/// (see [`LONG_LINE`]): only that much of the line is shown. Other spans are drawn whole.
+fn capped(text: &str, start: usize, len: usize) -> usize {
+    if start > text.len() || !text.is_char_boundary(start) {
+        return len;
+    }
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    if line_end - line_start <= LONG_LINE {
+        return len;
+    }
+    let visible = forward(text, start, LABEL_CHARS, line_end) - start;
+    len.min(visible)
+}
+
+fn labeled(label: &Label, primary: bool, text: &str) -> LabeledSpan {
+    let len = capped(text, label.span.start, label.span.len);
+    let span = SourceSpan::new(label.span.start.into(), len);
     if primary {
         LabeledSpan::new_primary_with_span(label.text.clone(), span)
     } else {
@@ -288,6 +392,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A 2,560-character caption on one line is shown cut around its start, underlined a
+    /// readable width, at its true line and column, by each diagnostic about it.
+    #[test]
+    fn long_lines_are_cut_to_a_readable_width() {
+        let caption = "word ".repeat(512);
+        let text = format!("id: a\ntext: {caption}\ntargets: {{}}\n");
+        let mut map = SourceMap::new();
+        let id = map.add("posts/long.yaml", text.clone());
+        let start = text.find("word").unwrap();
+        let diagnostics: Vec<Diagnostic> = ["threads", "instagram"]
+            .iter()
+            .map(|p| {
+                Diagnostic::error("x::text-too-long", format!("too long for {p}"))
+                    .at(Span::new(id, start, caption.len()), "length 2,560")
+            })
+            .collect();
+        let out = render(&diagnostics, &map, &Summary::default(), false);
+        for line in out.lines() {
+            assert!(line.chars().count() <= WIDTH + 20, "{line}");
+        }
+        assert_eq!(out.matches("[posts/long.yaml:2:7]").count(), 2, "{out}");
+        assert!(out.contains("2 │ text: word word"), "{out}");
     }
 
     #[test]

@@ -61,19 +61,24 @@ pub fn plan(
                     .get(&(post.id.as_str(), &target.key))
                     .map(Vec::as_slice)
                     .unwrap_or_default();
-                let at = post
-                    .schedule
-                    .as_ref()
-                    .and_then(|s| s.next_after(now, true))
-                    .or_else(|| recs.last().map(|r| r.key.at))
-                    .unwrap_or(now);
+                // The post's own time: its next occurrence, else its latest one; never the
+                // plan's `now` unless no time can be known.
+                let known = match &post.schedule {
+                    Some(s) => Some(
+                        s.next_after(now, true)
+                            .or_else(|| s.prev_before(now, true))
+                            .unwrap_or(s.start),
+                    ),
+                    None => recs.last().map(|r| r.key.at),
+                };
                 out.push(change(
                     &post.id,
                     &target.key,
-                    at,
+                    known.unwrap_or(now),
                     ChangeKind::Blocked {
                         errors: blocked.errors,
                         first_error: blocked.first_error.clone(),
+                        time_unknown: known.is_none(),
                     },
                     Some(&post.revision.path),
                 ));
@@ -350,6 +355,7 @@ fn gone_stream(recs: &[&Record], gone: Gone, now: DateTime<Utc>, out: &mut Vec<C
                         "{} has errors; its last valid version is kept (run `postcal validate`)",
                         r.revision.path
                     ),
+                    time_unknown: false,
                 },
                 Gone::Deleted => ChangeKind::Orphan {
                     remote_id: remote_id.clone(),

@@ -30,6 +30,7 @@ fn post(id: &str, schedule: Schedule, status: PostStatus, hash: &str) -> Desired
         targets: vec![DesiredTarget {
             key: TARGET.parse().unwrap(),
             content_hash: hash.into(),
+            preview: None,
         }],
         blocked: None,
     }

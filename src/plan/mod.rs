@@ -3,6 +3,7 @@
 //!
 //! - [`desired`]: the calendar turned into posts, schedules and content hashes (reads media);
 //! - [`compute`]: [`plan()`], pure;
+//! - [`repeats`]: each repeating post's rule in words and its occurrences, for `postcal plan`;
 //! - [`render`]: the human and JSON renderings of `postcal plan`.
 //!
 //! # Guarantees
@@ -15,6 +16,7 @@ pub mod compute;
 pub mod desired;
 pub mod kind;
 pub mod render;
+pub mod repeats;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -102,6 +104,10 @@ pub enum ChangeKind {
     Blocked {
         errors: usize,
         first_error: String,
+        /// The post's time cannot be read (an `at` in a DST gap, say) and no record has one:
+        /// the slot's `at` is then the plan's `now`, which means nothing.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        time_unknown: bool,
     },
     Paused,
     Draft,

@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
@@ -38,6 +39,7 @@ use super::calendar::CalendarView;
 use super::machine::{CallLimits, Goal, Machine, SharedStore};
 use super::publisher::Publisher;
 use crate::clock::SharedClock;
+use crate::human;
 use crate::manifest::load::LoadError;
 use crate::plan::{self, Change, ChangeKind, Plan, Policy};
 use crate::platform::TargetKey;
@@ -176,6 +178,10 @@ pub struct Daemon {
     view: watch::Sender<View>,
     /// When a snapshot of changed records is due (see [`Daemon::snapshot_soon`]).
     snapshot_due: Option<std::time::Instant>,
+    /// Whether the plan's summary was logged (once, at the first pass).
+    announced: bool,
+    /// The last "next:" line logged: the slot and when it is acted on.
+    next_logged: Option<(SlotKey, DateTime<Utc>)>,
 }
 
 /// How often, at most, the status snapshot is written while slots keep finishing.
@@ -246,6 +252,8 @@ impl Daemon {
             busy: HashSet::new(),
             view,
             snapshot_due: None,
+            announced: false,
+            next_logged: None,
         };
         daemon.snapshot();
         daemon
@@ -389,6 +397,13 @@ impl Daemon {
             self.loaded_generation = Some(generation);
         }
         let plan = Arc::new(self.plan());
+        if !self.announced {
+            self.announced = true;
+            tracing::info!(
+                "plan: {}",
+                plan::render::summary_line(&plan.summary, plan.errors)
+            );
+        }
         let now = plan.now;
         let lead = self.options.prepare_lead;
         let mut wake_at = plan.next_wake;
@@ -421,6 +436,7 @@ impl Daemon {
                 }
             }
         }
+        self.announce(&plan);
         self.view.send_replace(View {
             plan: plan.clone(),
             rescans: self.calendar.scans,
@@ -428,6 +444,22 @@ impl Daemon {
             in_flight: self.in_flight.len(),
         });
         Ok((plan, wake_at))
+    }
+
+    /// The calendar's timezone: logs show times in it.
+    fn tz(&self) -> Tz {
+        self.calendar.desired.timezone.unwrap_or(Tz::UTC)
+    }
+
+    /// Logs after every pass what comes next ([`super::next`]) when that changed, so a quiet
+    /// daemon still says what it waits for.
+    fn announce(&mut self, plan: &Plan) {
+        let next = super::next::next_up(plan);
+        let key = next.map(|(t, c)| (c.slot.clone(), t));
+        if key != self.next_logged {
+            self.next_logged = key;
+            tracing::info!("{}", super::next::line(next, plan.now, self.tz()));
+        }
     }
 
     fn policy(&self) -> Policy {
@@ -469,7 +501,12 @@ impl Daemon {
                 let mut r =
                     Record::planned(slot.clone(), hash, self.calendar.revision_of(slot), now);
                 r.state = SlotState::Missed;
-                tracing::warn!(slot = %slot, "missed: due while postcal was down, past max_lateness; not published");
+                tracing::warn!(
+                    slot = %slot.show(self.tz()),
+                    "missed: its time passed more than max_lateness ({}) ago; not posted late \
+                     (move `at` later, or raise defaults.max_lateness)",
+                    human::duration(self.policy().max_lateness)
+                );
                 self.lock_store().persist(&r)?;
                 if let Some(observer) = &self.options.observer {
                     (observer.0)(&r, "");
@@ -492,7 +529,7 @@ impl Daemon {
                     return Ok(());
                 }
                 let Some((job, mut wanted)) = self.calendar.job_for(slot, record) else {
-                    tracing::info!(slot = %slot, "the manifest or its media changed since the last scan; rescanning before publishing");
+                    tracing::info!(slot = %slot.show(self.tz()), "the manifest or its media changed since the last scan; rescanning before publishing");
                     self.stale = true;
                     return Ok(());
                 };
@@ -520,7 +557,7 @@ impl Daemon {
                 if goal == Goal::Prepare && !wanted {
                     return Ok(());
                 }
-                tracing::debug!(slot = %slot, state = record.state.name(), wanted, ?goal, "working on slot");
+                tracing::debug!(slot = %slot.show(self.tz()), state = record.state.name(), wanted, ?goal, "working on slot");
                 let machine = Machine {
                     store: self.store.clone(),
                     publisher: self.publisher.clone(),
@@ -530,6 +567,7 @@ impl Daemon {
                     shutdown: shutdown.clone(),
                     max_lateness: self.policy().max_lateness,
                     limits: self.options.limits,
+                    tz: self.tz(),
                 };
                 let permits = match goal {
                     Goal::Publish => self.publish_permits.clone(),

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::publisher::{
     BoxFuture, Commit, Failure, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob,
@@ -253,19 +254,26 @@ impl Publisher for FakePublisher {
     }
 }
 
-/// `--dry-run`: says what it would do, publishes nothing.
-#[derive(Debug, Clone, Default)]
+/// `--dry-run`: says what it would do (in the log, times in the calendar's timezone),
+/// publishes nothing.
+#[derive(Debug, Clone)]
 pub struct RecordingPublisher {
     log: Arc<Mutex<Vec<String>>>,
-    print: bool,
+    tz: Tz,
+}
+
+impl Default for RecordingPublisher {
+    fn default() -> Self {
+        Self::new(Tz::UTC)
+    }
 }
 
 impl RecordingPublisher {
-    /// `print`: also print each action on stdout.
-    pub fn new(print: bool) -> Self {
+    /// Logs slots with their times in `tz`.
+    pub fn new(tz: Tz) -> Self {
         Self {
             log: Arc::default(),
-            print,
+            tz,
         }
     }
 
@@ -274,11 +282,6 @@ impl RecordingPublisher {
     }
 
     fn record(&self, line: String) {
-        if self.print {
-            // Not println!: a reader that went away (`run --dry-run | head`) must not panic.
-            use std::io::Write;
-            let _ = writeln!(std::io::stdout().lock(), "{line}");
-        }
         tracing::info!(target: "postcal::dry_run", "{line}");
         if let Ok(mut l) = self.log.lock() {
             l.push(line);
@@ -287,11 +290,15 @@ impl RecordingPublisher {
 }
 
 impl Publisher for RecordingPublisher {
+    fn dry_run(&self) -> bool {
+        true
+    }
+
     fn prepare<'a>(&'a self, job: &'a SlotJob) -> BoxFuture<'a, Outcome<Prepared>> {
         Box::pin(async move {
             self.record(format!(
                 "would prepare {} ({} media)",
-                job.key,
+                job.key.show(self.tz),
                 job.content.media.len()
             ));
             Ok(Prepared {
@@ -306,15 +313,11 @@ impl Publisher for RecordingPublisher {
         _prepared: &'a Prepared,
     ) -> BoxFuture<'a, Outcome<Commit>> {
         Box::pin(async move {
-            let text: String = job
-                .content
-                .text
-                .as_deref()
-                .unwrap_or("")
-                .chars()
-                .take(60)
-                .collect();
-            self.record(format!("would publish {}: {text:?}", job.key));
+            let text = crate::human::excerpt(job.content.text.as_deref().unwrap_or(""), 60);
+            self.record(format!(
+                "would publish {}: \"{text}\"",
+                job.key.show(self.tz)
+            ));
             Ok(Commit::Published(Published {
                 remote_id: "dry-run".into(),
                 permalink: None,
@@ -329,7 +332,7 @@ impl Publisher for RecordingPublisher {
         _since: DateTime<Utc>,
     ) -> BoxFuture<'a, Outcome<LookupResult>> {
         Box::pin(async move {
-            self.record(format!("would look up {}", job.key));
+            self.record(format!("would look up {}", job.key.show(self.tz)));
             Ok(LookupResult::NotPublished { can_commit: true })
         })
     }

@@ -98,6 +98,8 @@ pub struct Machine {
     /// A prepared slot is not committed later than this after its time.
     pub max_lateness: chrono::Duration,
     pub limits: CallLimits,
+    /// The calendar's timezone: the log shows slot times in it.
+    pub tz: chrono_tz::Tz,
 }
 
 /// A bounded call's result: `None` when shutdown interrupted it.
@@ -194,7 +196,7 @@ impl Machine {
             permanent: permanent || gave_up,
         };
         r.next_action = (!permanent && !gave_up).then(|| self.retry_at(r.attempts, after));
-        tracing::warn!(slot = %r.key, attempts = r.attempts, permanent = permanent || gave_up, error = %f.message, "publish attempt failed");
+        tracing::warn!(slot = %r.key.show(self.tz), attempts = r.attempts, permanent = permanent || gave_up, error = %f.message, "publish attempt failed");
         self.persist(r).await
     }
 
@@ -210,7 +212,7 @@ impl Machine {
             r.state = SlotState::Planned;
         }
         if r.waiting.as_deref() != Some(why) {
-            tracing::warn!(slot = %r.key, until = %until, why, "waiting");
+            tracing::warn!(slot = %r.key.show(self.tz), until = %crate::human::datetime(until, self.tz), why, "waiting");
         }
         r.waiting = Some(why.to_owned());
         r.next_action = Some(until.max(self.now()));
@@ -289,7 +291,7 @@ impl Machine {
                         return Ok(r);
                     }
                     if now - r.key.at > self.max_lateness {
-                        tracing::warn!(slot = %r.key, "missed: prepared, but past max_lateness before it could be published; not published");
+                        tracing::warn!(slot = %r.key.show(self.tz), "missed: prepared, but past max_lateness before it could be published; not published");
                         r.state = SlotState::Missed;
                         r.next_action = None;
                         r.waiting = None;
@@ -386,7 +388,7 @@ impl Machine {
                 r.next_action = Some(self.poll_at(&r));
                 r.last_error = None;
                 if r.waiting.as_deref() != Some(why.as_str()) {
-                    tracing::info!(slot = %r.key, why = %why, "the platform is still publishing");
+                    tracing::info!(slot = %r.key.show(self.tz), why = %why, "the platform is still publishing");
                 }
                 r.waiting = Some(why);
                 self.persist(&mut r).await?;
@@ -445,14 +447,14 @@ impl Machine {
                 };
                 r.last_error = None;
                 self.persist(r).await?;
-                tracing::info!(slot = %r.key, "accepted by the platform; publishing");
+                tracing::info!(slot = %r.key.show(self.tz), "accepted by the platform; publishing");
                 if let Some(then) = then {
                     let call = self.publisher.follow_up(job, &remote_ids, then);
                     let done = self
                         .bounded(self.limits.follow_up, false, "follow-up", call)
                         .await;
                     if let Some(Err(f)) = done {
-                        tracing::warn!(slot = %r.key, error = %f.message, "finishing the accepted post failed; resolving by look-up");
+                        tracing::warn!(slot = %r.key.show(self.tz), error = %f.message, "finishing the accepted post failed; resolving by look-up");
                         r.last_error = Some(f.message);
                         self.persist(r).await?;
                     }
@@ -460,7 +462,7 @@ impl Machine {
                 Ok(false)
             }
             Some(Err(f)) if f.class == FailureClass::Ambiguous => {
-                tracing::warn!(slot = %r.key, error = %f.message, "commit answer ambiguous; resolving by look-up");
+                tracing::warn!(slot = %r.key.show(self.tz), error = %f.message, "commit answer ambiguous; resolving by look-up");
                 r.last_error = Some(f.message);
                 self.persist(r).await?;
                 Ok(false)
@@ -490,12 +492,16 @@ impl Machine {
         r.next_action = None;
         r.last_error = None;
         r.waiting = None;
-        tracing::info!(slot = %r.key, "published");
+        if self.publisher.dry_run() {
+            tracing::info!(slot = %r.key.show(self.tz), "would publish (dry run: nothing was published)");
+        } else {
+            tracing::info!(slot = %r.key.show(self.tz), "published");
+        }
         self.persist(r).await
     }
 
     async fn needs_review(&self, mut r: Record, why: String) -> Result<Record, StoreError> {
-        tracing::error!(slot = %r.key, why = %why, "slot needs review: it may or may not be published");
+        tracing::error!(slot = %r.key.show(self.tz), why = %why, "slot needs review: it may or may not be published");
         r.state = SlotState::NeedsReview { why };
         r.next_action = None;
         r.waiting = None;

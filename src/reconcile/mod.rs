@@ -5,6 +5,7 @@
 //! - [`machine`]: one slot's state machine, every transition flushed before the next call;
 //! - [`backoff`]: exponential backoff with jitter;
 //! - [`daemon`]: the level-triggered loop ([`Daemon`]);
+//! - [`next`]: what the daemon waits for, in words, for its log;
 //! - [`watch`]: the calendar watcher (debounced, capped);
 //! - [`fake`]: a scriptable fake platform for tests, and the `--dry-run` recorder.
 
@@ -13,6 +14,7 @@ pub mod calendar;
 pub mod daemon;
 pub mod fake;
 pub mod machine;
+pub mod next;
 pub mod publisher;
 pub mod watch;
 

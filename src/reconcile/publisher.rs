@@ -183,6 +183,12 @@ pub type Outcome<T> = Result<T, Failure>;
 
 /// A platform adapter.
 pub trait Publisher: Send + Sync {
+    /// Whether this publisher only says what it would do (`--dry-run`): the daemon's log then
+    /// says "would publish", never "published".
+    fn dry_run(&self) -> bool {
+        false
+    }
+
     /// Creates the remote objects to publish (harmless; may be repeated). May take minutes
     /// (video processing): it returns once the objects can be committed.
     fn prepare<'a>(&'a self, job: &'a SlotJob) -> BoxFuture<'a, Outcome<Prepared>>;

@@ -1,6 +1,7 @@
 //! Calendar-wide rules: settings, unique ids, accounts, times and schedules.
 //!
 //! Codes: `config::invalid-timezone`, `config::invalid-duration`, `config::invalid-public-url`,
+//! `config::placeholder-account-id` (warning),
 //! `config::unused-account` is deliberately absent (an account may be used later);
 //! `calendar::duplicate-id`, `calendar::invalid-id`, `calendar::unknown-account`,
 //! `time::invalid`, `time::invalid-timezone`, `time::dst-gap`, `time::dst-ambiguous` (warning),
@@ -12,6 +13,7 @@ use chrono_tz::Tz;
 use crate::diag::{Diagnostic, Diagnostics, Span, suggest};
 use crate::manifest::time::{self, Resolved, TIME_FORMS_HELP, TimeSpec};
 use crate::manifest::{Calendar, Config, Post};
+use crate::platform::Platform;
 use crate::schedule::parse_cron;
 use crate::yaml::Sp;
 
@@ -66,6 +68,29 @@ pub fn check_config(config: &Config, diags: &mut Diagnostics) {
                         "write e.g. `15m` or `2h`: how late a post may still go out after downtime",
                     ),
             ),
+        }
+    }
+    for account in &config.accounts {
+        if let Some(id) = &account.id
+            && account.platform != Platform::Tiktok
+            && !id.value.bytes().all(|b| b.is_ascii_digit())
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "config::placeholder-account-id",
+                    format!(
+                        "`{}` is not {}'s id for {} (those are numbers): a placeholder?",
+                        id.value,
+                        account.platform.display_name(),
+                        account.key.value
+                    ),
+                )
+                .at(id.span, "not a numeric id")
+                .help(format!(
+                    "replace it with the account's id; postcal cannot publish to {} until then",
+                    account.key.value
+                )),
+            );
         }
     }
     if let Some(url) = &config.public_url {

@@ -34,13 +34,13 @@ pub const LIMITS: Limits = Limits {
     photos: Limit::unverified(
         10,
         "facebook::too-many-photos",
-        "Mixpost's cap (platform-rules §3)",
+        "Mixpost's cap (https://github.com/inovector/mixpost)",
     ),
     photo_bytes: Limit::official(10 * MIB, "facebook::photo-too-large", "§3 Ayrshare, §9.13"),
     photo_bytes_strict: Limit::unverified(
         4 * MIB,
         "facebook::photo-too-large",
-        "Facebook's error text as seen in client code (platform-rules §3)",
+        "Facebook's error text as seen in client code; Meta documents 10 MB (https://developers.facebook.com/docs/graph-api/reference/page/photos/)",
     ),
 };
 

@@ -127,7 +127,7 @@ impl MediaCatalog {
                         Problem::Escapes("it is a symlink to a file outside the calendar")
                     }
                     MediaPathError::NotFound => Problem::NotFound {
-                        suggestion: nearby_file(&calendar.root.join(key)),
+                        suggestion: nearby_file(&calendar.root, key),
                     },
                     MediaPathError::NotAFile(kind) => Problem::NotAFile(kind),
                     MediaPathError::Unreadable(e) => Problem::Unreadable(e),
@@ -147,15 +147,29 @@ impl MediaCatalog {
 }
 
 /// The file in the same directory whose name is closest to the missing one.
-fn nearby_file(missing: &Path) -> Option<String> {
-    let name = missing.file_name()?.to_str()?;
-    let dir = missing.parent()?;
-    let names: Vec<String> = std::fs::read_dir(dir)
+/// The file the manifest probably meant, written as the manifest must write it (from the
+/// calendar root): the same name with another extension first (`photo.webp` for a missing
+/// `photo.jpg`), else the closest name in the same folder.
+fn nearby_file(root: &Path, key: &str) -> Option<String> {
+    let (folder, name) = match key.rsplit_once('/') {
+        Some((folder, name)) => (Some(folder), name),
+        None => (None, key),
+    };
+    let names: Vec<String> = std::fs::read_dir(root.join(folder.unwrap_or(".")))
         .ok()?
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
-    suggest::closest(name, names.iter().map(String::as_str)).map(str::to_owned)
+    let stem = |n: &str| n.rsplit_once('.').map_or(n, |(stem, _)| stem).to_owned();
+    let near = names
+        .iter()
+        .find(|n| n.as_str() != name && stem(n) == stem(name))
+        .map(String::as_str)
+        .or_else(|| suggest::closest(name, names.iter().map(String::as_str)))?;
+    Some(match folder {
+        Some(folder) => format!("{folder}/{near}"),
+        None => near.to_owned(),
+    })
 }
 
 fn problem_diagnostic(written: &str, problem: &Problem, reference: &MediaRef) -> Diagnostic {

@@ -7,7 +7,8 @@
 //! - [`creation`]: its crash-safe first start, and the leftovers of an interrupted open;
 //! - [`tally`]: a count and digest of the records, kept beside them, so lost records are seen;
 //! - [`lock`]: the state-directory lock (one writer at a time, surviving `rm -rf .postcal`);
-//! - [`snapshot`]: `.postcal/status.json`, how read-only commands see a running daemon's state.
+//! - [`snapshot`]: `.postcal/status.json`, how read-only commands see a running daemon's state;
+//! - [`status_render`]: `postcal status`'s table and JSON document.
 //!
 //! # Guarantees
 //! - A store that cannot be opened, or that looks corrupt, is a fatal [`StoreError`]; postcal
@@ -22,6 +23,7 @@ pub mod lock;
 pub mod record;
 pub mod sled_store;
 pub mod snapshot;
+pub mod status_render;
 pub mod store;
 pub mod tally;
 

@@ -71,6 +71,17 @@ impl SlotKey {
     pub fn stream(&self) -> (&str, &TargetKey) {
         (&self.post, &self.target)
     }
+
+    /// `post → target @ 2026-12-01 09:00 CET`: the slot as people read it (logs, messages),
+    /// its time in the calendar's timezone `tz`. [`fmt::Display`] keeps UTC, for keys.
+    pub fn show(&self, tz: chrono_tz::Tz) -> String {
+        format!(
+            "{} → {} @ {}",
+            self.post,
+            self.target,
+            crate::human::datetime(self.at, tz)
+        )
+    }
 }
 
 impl fmt::Display for SlotKey {

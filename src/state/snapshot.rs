@@ -25,7 +25,8 @@ use super::sled_store::{OpenMode, SledStore};
 use super::store::{Store, StoreError};
 
 pub const SNAPSHOT_FILE: &str = "status.json";
-/// Version of the snapshot document (and of `status --format json`).
+/// Version of the snapshot file (`status --format json` has its own,
+/// [`super::status_render::STATUS_FORMAT_VERSION`]).
 pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
 
 #[derive(Debug, Serialize, Deserialize)]

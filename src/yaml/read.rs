@@ -261,6 +261,29 @@ impl<'n> Fields<'n> {
         Sp::<T>::from_node(node, cx)
     }
 
+    /// Like [`Fields::optional`], for a whole number in a unit (`cover_timestamp`, in
+    /// milliseconds): a value of another kind (`0.5s`) is an error whose help names the unit
+    /// and gives an example.
+    pub fn optional_whole<T: FromNode>(
+        &mut self,
+        key: &'static str,
+        cx: &mut Cx,
+        unit_help: &str,
+    ) -> Option<Sp<T>> {
+        let node = self.get(key)?;
+        if !matches!(node.kind, NodeKind::Int(_)) {
+            let d = Diagnostic::error(
+                "manifest::wrong-type",
+                format!("expected a whole number, found {}", node.describe()),
+            )
+            .at(cx.span(node), "expected a whole number")
+            .help(unit_help.to_owned());
+            cx.push(d);
+            return None;
+        }
+        Sp::<T>::from_node(node, cx)
+    }
+
     /// Like [`Fields::optional`], but a missing field is an error that says what to write.
     pub fn required<T: FromNode>(
         &mut self,

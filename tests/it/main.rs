@@ -5,5 +5,6 @@ mod bad_input;
 mod daemon;
 mod publish;
 mod sandbox;
+mod surface;
 mod util;
 mod validate;

@@ -1,5 +1,6 @@
 //! `postcal run`: the daemon (or one pass of it with `--once`).
 
+mod logging;
 mod report;
 pub mod wiring;
 
@@ -13,13 +14,14 @@ use miette::{IntoDiagnostic, miette};
 use tokio::sync::watch;
 
 use super::Exit;
-use super::plan::parse_now;
+use super::plan::{parse_now, parse_time_option};
 use crate::clock::{SharedClock, SystemClock, WarpClock};
-use crate::plan::render::summary_line;
+use crate::plan::render::{dry_run_summary_line, summary_line};
 use crate::reconcile::{
     Daemon, FakePublisher, Options, Publisher, RecordingPublisher, Wakeup, WatchOptions,
 };
 use crate::state::{self, MemStore, OpenMode, Record, SledStore, StateLock, Store};
+pub use logging::LogFormat;
 pub use wiring::Destination;
 
 /// Publish on time: watch the calendar and publish each slot when it is due.
@@ -111,12 +113,6 @@ pub struct Args {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    Human,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum PublisherChoice {
     Fake,
 }
@@ -140,32 +136,8 @@ fn parse_warp(value: &str) -> Result<f64, String> {
     }
 }
 
-/// Installs the tracing subscriber (stderr, human or JSON, filtered by `POSTCAL_LOG`, else
-/// `default`).
-pub fn init_logging(format: LogFormat, default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("POSTCAL_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-    };
-}
-
 pub fn run(args: Args) -> miette::Result<Exit> {
-    // The sandbox's per-request lines would drown the publications a demo prints; a demo
-    // (stdout shows each publication) logs only warnings unless POSTCAL_LOG says otherwise.
-    let sandboxed = args.sandbox || args.sandbox_url.is_some();
-    init_logging(
-        args.log_format,
-        if sandboxed {
-            "warn"
-        } else {
-            "info,postcal::sandbox=warn"
-        },
-    );
+    super::calendar_dir(&args.dir)?;
     if !args.dir.join(crate::manifest::load::CONFIG_FILE).is_file() {
         return Err(miette!(
             "no postcal.yaml in {}; give postcal the calendar directory",
@@ -201,8 +173,28 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     let until = args
         .until
         .as_deref()
-        .map(|v| parse_now(v, Some(tz)).map_err(|e| miette!("--until: {e}")))
+        .map(|v| parse_time_option("--until", v, Some(tz)))
         .transpose()?;
+    // The sandbox's per-request lines would drown the publications a demo prints; a demo
+    // (stdout shows each publication) logs only warnings unless POSTCAL_LOG says otherwise.
+    let sandboxed = args.sandbox || args.sandbox_url.is_some();
+    logging::init(
+        args.log_format,
+        if sandboxed {
+            "warn"
+        } else {
+            "info,postcal::sandbox=warn"
+        },
+        clock.clone(),
+        tz,
+        super::output::stderr_color(),
+    );
+    if args.dry_run {
+        super::output::print(
+            "DRY RUN: nothing is published and no state is written; each line says what a real \
+             run would do.\n",
+        )?;
+    }
     let destination = match (&args.sandbox_url, args.sandbox) {
         (Some(url), _) => Destination::SandboxAt(url.clone()),
         (None, true) => Destination::Sandbox,
@@ -277,10 +269,10 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             tracing::warn!("second signal: exiting now");
             std::process::exit(130);
         });
-        let report = report::Report::new(tz);
+        let report = report::Report::new(tz, args.dry_run);
         let (publisher, wiring): (Arc<dyn Publisher>, Option<wiring::Wiring>) =
             match (args.dry_run, args.publisher) {
-                (true, _) => (Arc::new(RecordingPublisher::new(true)), None),
+                (true, _) => (Arc::new(RecordingPublisher::new(tz)), None),
                 (false, Some(PublisherChoice::Fake)) => (Arc::new(FakePublisher::new()), None),
                 (false, None) => {
                     let w = wiring::wire(&destination, &args.dir, &config, &state_dir, clock.clone()).await?;
@@ -308,7 +300,12 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         );
         if args.once {
             let plan = daemon.pass(&wake, &stop_rx).await.into_diagnostic()?;
-            super::output::print(&format!("{}\n", summary_line(&plan.summary, plan.errors)))?;
+            let summary = if args.dry_run {
+                dry_run_summary_line(&plan.summary, plan.errors)
+            } else {
+                summary_line(&plan.summary, plan.errors)
+            };
+            super::output::print(&format!("{summary}\n"))?;
             report.finish(wiring.as_ref().and_then(wiring::Wiring::ledger_line));
             return Ok(Exit::Clean);
         }

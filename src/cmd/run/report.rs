@@ -1,5 +1,6 @@
 //! What `run` prints on stdout: one line per publication as it happens (local time, post,
-//! account, kind, permalink), and a summary when it ends. Logs go to stderr.
+//! account, kind, permalink), and a summary when it ends. Logs go to stderr. Under `--dry-run`
+//! every line says "would publish": nothing was.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,14 +21,16 @@ struct Counts {
 
 pub struct Report {
     tz: Tz,
+    dry_run: bool,
     started: std::time::Instant,
     counts: Arc<Mutex<Counts>>,
 }
 
 impl Report {
-    pub fn new(tz: Tz) -> Self {
+    pub fn new(tz: Tz, dry_run: bool) -> Self {
         Self {
             tz,
+            dry_run,
             started: std::time::Instant::now(),
             counts: Arc::default(),
         }
@@ -37,6 +40,7 @@ impl Report {
     pub fn observer(&self) -> Observer {
         let counts = self.counts.clone();
         let tz = self.tz;
+        let dry_run = self.dry_run;
         Observer(Arc::new(move |r: &Record, kind: &str| {
             let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
             // The slot's own time: what the calendar asked for (`status` has the exact times).
@@ -50,13 +54,21 @@ impl Report {
                     *c.published
                         .entry(r.key.target.platform.display_name().to_owned())
                         .or_default() += 1;
-                    format!(
-                        "{when}  published  {:<28} → {:<22} {:<16} {}",
-                        r.key.post,
-                        r.key.target.to_string(),
-                        kind,
-                        permalink.as_deref().unwrap_or(remote_id)
-                    )
+                    if dry_run {
+                        format!(
+                            "{when}  would publish  {:<28} → {:<22} {kind}",
+                            r.key.post,
+                            r.key.target.to_string(),
+                        )
+                    } else {
+                        format!(
+                            "{when}  published  {:<28} → {:<22} {:<16} {}",
+                            r.key.post,
+                            r.key.target.to_string(),
+                            kind,
+                            permalink.as_deref().unwrap_or(remote_id)
+                        )
+                    }
                 }
                 SlotState::Failed {
                     permanent: true,
@@ -77,7 +89,12 @@ impl Report {
                 }
                 SlotState::Missed => {
                     c.missed += 1;
-                    format!("{when}  missed     {} → {}", r.key.post, r.key.target)
+                    let would = if dry_run { "would be " } else { "" };
+                    format!(
+                        "{when}  {would}missed     {} → {}: its time passed more than \
+                         max_lateness ago; not posted late",
+                        r.key.post, r.key.target
+                    )
                 }
                 _ => return,
             };
@@ -96,7 +113,12 @@ impl Report {
             .map(|(p, n)| format!("{p} {n}"))
             .collect();
         let mut line = format!(
-            "Published {total} post{} in {:.1} s",
+            "{} {total} post{} in {:.1} s",
+            if self.dry_run {
+                "Would publish"
+            } else {
+                "Published"
+            },
             if total == 1 { "" } else { "s" },
             self.started.elapsed().as_secs_f64()
         );
@@ -111,6 +133,9 @@ impl Report {
             if n > 0 {
                 line.push_str(&format!("; {n} {what}"));
             }
+        }
+        if self.dry_run {
+            line.push_str(" (dry run: nothing was published)");
         }
         let _ = writeln!(std::io::stdout(), "{line}.");
         if let Some(ledger) = ledger {

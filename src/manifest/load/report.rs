@@ -264,10 +264,27 @@ impl<'a> Loader<'a> {
                 },
             ),
         };
+        let help = match syntax_help(&e) {
+            Some(specific) => specific,
+            None => help.to_owned(),
+        };
         let d = Diagnostic::error(code, e.message)
             .at(Span::new(id, e.start, e.len), "here")
             .help(help);
         self.diags.push(d);
         None
     }
+}
+
+/// Help for the syntax errors people make most, in their own terms: YAML's "mapping values
+/// are not allowed in this context" is almost always a `: ` inside unquoted text.
+fn syntax_help(e: &yaml::ParseError) -> Option<String> {
+    (e.kind == ParseErrorKind::Syntax && e.message.contains("mapping values are not allowed")).then(
+        || {
+            "a `: ` inside a value starts a new key in YAML; if this is text, quote it \
+             (`text: \"Open today: 7am\"`) or write it as a block, `text: |` with the text on \
+             the next lines, indented"
+                .to_owned()
+        },
+    )
 }

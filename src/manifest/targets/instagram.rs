@@ -60,7 +60,12 @@ impl InstagramOptions {
             media: MediaRef::read_field(f, cx),
             collaborators: f.optional("collaborators", cx),
             cover: f.optional("cover", cx),
-            thumb_offset: f.optional("thumb_offset", cx),
+            thumb_offset: f.optional_whole(
+                "thumb_offset",
+                cx,
+                "`thumb_offset` is in milliseconds from the start of the reel, a whole number: \
+                 `thumb_offset: 500` for half a second, `1500` for 1.5 s",
+            ),
             share_to_feed: f.optional("share_to_feed", cx),
             location: f.optional("location", cx),
         }

@@ -85,7 +85,12 @@ impl TiktokOptions {
             allow_comment: f.optional("allow_comment", cx),
             allow_duet: f.optional("allow_duet", cx),
             allow_stitch: f.optional("allow_stitch", cx),
-            cover_timestamp: f.optional("cover_timestamp", cx),
+            cover_timestamp: f.optional_whole(
+                "cover_timestamp",
+                cx,
+                "`cover_timestamp` is in milliseconds from the start of the video, a whole \
+                 number: `cover_timestamp: 500` for half a second, `1500` for 1.5 s",
+            ),
             photo_cover_index: f.optional("photo_cover_index", cx),
             auto_add_music: f.optional("auto_add_music", cx),
             brand_content: f.optional("brand_content", cx),

@@ -29,6 +29,7 @@
 //! [`StageError`] names the file and says what to do.
 
 mod convert;
+mod expect;
 pub(crate) mod store;
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use expect::{Expected, expected};
 pub use store::Stager;
 
 use crate::media::remux::RemuxError;

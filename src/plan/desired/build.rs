@@ -8,6 +8,7 @@ use chrono_tz::Tz;
 
 use super::content::{build_content, hex, media_content, media_files};
 use super::hashes::HashCache;
+use super::preview::Probes;
 use super::{Blocked, DesiredPost, DesiredTarget};
 use crate::diag::{Diagnostic, SourceId, Span};
 use crate::manifest::Post;
@@ -17,10 +18,12 @@ use crate::rules::pipeline::CheckedManifests;
 use crate::schedule::Schedule;
 use crate::state::Revision;
 
-/// Each post of a loaded, checked calendar (a batch of manifests) as the plan needs it.
+/// Each post of a loaded, checked calendar (a batch of manifests) as the plan needs it; with
+/// `probes`, each target with its [`super::Preview`].
 pub(super) fn desired_posts(
     checked: &CheckedManifests,
     hasher: &mut HashCache,
+    mut probes: Option<&mut Probes>,
     media_root: &MediaRoot,
     timezone: Option<Tz>,
 ) -> Vec<DesiredPost> {
@@ -33,8 +36,12 @@ pub(super) fn desired_posts(
             if !media_hashes.contains_key(file) {
                 media_hashes.insert(file, hasher.hash(media_root, file));
             }
+            if let Some(probes) = probes.as_deref_mut() {
+                probes.probe(media_root, file);
+            }
         }
     }
+    let probes = probes.as_deref();
     // Each manifest's hash, from reading it.
     let file_hashes: HashMap<SourceId, String> = checked
         .files
@@ -106,6 +113,7 @@ pub(super) fn desired_posts(
                     DesiredTarget {
                         key: target.target_key(),
                         content_hash: content.hash(),
+                        preview: probes.map(|p| Box::new(p.preview(&content))),
                     }
                 })
                 .collect();

@@ -19,6 +19,7 @@
 mod build;
 mod content;
 mod hashes;
+mod preview;
 mod scanner;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ use serde::Serialize;
 
 pub use content::{Content, MediaContent, hex};
 pub use hashes::HashCache;
+pub use preview::{PlannedConversion, Preview};
 pub use scanner::{ScanStats, Scanner};
 
 use crate::manifest::PostStatus;
@@ -83,9 +85,16 @@ pub struct Blocked {
 pub struct DesiredTarget {
     pub key: TargetKey,
     pub content_hash: String,
+    /// What it publishes, in brief: only from a scanner made [`Scanner::with_previews`].
+    pub preview: Option<Box<Preview>>,
 }
 
 /// Loads, checks and turns the calendar at `root` into its desired state.
 pub fn load(root: &Path) -> Result<Desired, LoadError> {
     Scanner::new().scan(root)
+}
+
+/// [`load`], with each target's [`Preview`] (for `plan` and `show`).
+pub fn load_with_previews(root: &Path) -> Result<Desired, LoadError> {
+    Scanner::with_previews().scan(root)
 }

@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use super::build::desired_posts;
 use super::content::{Content, build_content, hex, media_content, media_files};
 use super::hashes::{HashCache, media_stamp};
+use super::preview::Probes;
 use super::{Blocked, Desired, DesiredPost};
 use crate::diag::json::path_string;
 use crate::diag::{Diagnostic, Location, SourceMap};
@@ -38,6 +39,8 @@ pub struct Scanner {
     config_hash: Option<[u8; 32]>,
     files: HashMap<PathBuf, FileState>,
     stats: ScanStats,
+    /// Media probes for previews, when the scanner builds them.
+    probes: Option<Probes>,
 }
 
 /// What one manifest gave when it was last checked, and what it depended on.
@@ -66,6 +69,15 @@ pub struct ScanStats {
 impl Scanner {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A scanner that also gives each target its [`super::Preview`] (kind, excerpt, media,
+    /// conversions), for commands that show them; it probes every media file's headers once.
+    pub fn with_previews() -> Self {
+        Self {
+            probes: Some(Probes::default()),
+            ..Self::default()
+        }
     }
 
     /// What the last [`Scanner::scan`] did.
@@ -119,6 +131,7 @@ impl Scanner {
         let mut memo = ScanMemo {
             files: &mut self.files,
             hasher: &mut self.hasher,
+            probes: self.probes.as_mut(),
             media_root: MediaRoot::new(root),
             timezone,
             stamps: HashMap::new(),
@@ -209,6 +222,7 @@ impl Scanner {
 struct ScanMemo<'a> {
     files: &'a mut HashMap<PathBuf, FileState>,
     hasher: &'a mut HashCache,
+    probes: Option<&'a mut Probes>,
     media_root: MediaRoot,
     timezone: Option<Tz>,
     /// Media stamps of the manifests being checked (by manifest path), taken before the check.
@@ -234,7 +248,13 @@ impl Memo for ScanMemo<'_> {
 
     fn keep(&mut self, listing: &Listing, checked: CheckedManifests) {
         let mut by_file: HashMap<String, Vec<Arc<DesiredPost>>> = HashMap::new();
-        for post in desired_posts(&checked, self.hasher, &self.media_root, self.timezone) {
+        for post in desired_posts(
+            &checked,
+            self.hasher,
+            self.probes.as_deref_mut(),
+            &self.media_root,
+            self.timezone,
+        ) {
             by_file
                 .entry(post.revision.path.clone())
                 .or_default()

@@ -102,8 +102,7 @@ const VIDEO: VideoLimits = VideoLimits {
         "§1.3 IG-MEDIA",
     )),
 };
-const CAROUSEL_VIDEO_SOURCE: &str =
-    "Meta's 2022 VIDEO spec in the fbsamples/reels_publishing_apis README (platform-rules §1.3)";
+const CAROUSEL_VIDEO_SOURCE: &str = "Meta's 2022 video spec in https://github.com/fbsamples/reels_publishing_apis (insta_reels_publishing_api_sample/README.md)";
 
 pub const LIMITS: Limits = Limits {
     posts_per_day: [

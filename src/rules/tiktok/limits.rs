@@ -47,7 +47,7 @@ pub const LIMITS: Limits = Limits {
         min_ms: Some(Limit::unverified(
             3_000,
             "tiktok::video-too-short",
-            "third-party clients (platform-rules §2.4)",
+            "third-party clients' guidelines such as https://www.ayrshare.com/docs/media-guidelines/tiktok; TikTok's Content Posting API documentation gives no minimum",
         )),
         // Per account: see `max_video_ms`.
         max_ms: None,

@@ -122,21 +122,28 @@ fn warp_factors_out_of_range_are_usage_errors() {
         ],
         0,
     );
-    assert!(out.stdout.contains("would publish fine"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.contains("would publish") && l.contains("fine")),
+        "{}",
+        out.stdout
+    );
 }
 
+/// A mistyped calendar path is a usage error (64), never an empty calendar or an empty state.
 #[test]
 fn a_calendar_that_does_not_exist_is_an_error_for_every_verb() {
     let tmp = tempfile::tempdir().expect("tempdir");
     write(&tmp.path().join("file"), "not a directory");
     for verb in ["status", "plan", "validate"] {
-        let out = probe(verb, tmp.path(), &[verb, "nowhere"], 1);
+        let out = probe(verb, tmp.path(), &[verb, "nowhere"], 64);
         assert!(
             out.stderr.contains("nowhere does not exist"),
             "{verb}: {}",
             out.stderr
         );
-        let out = probe(verb, tmp.path(), &[verb, "file"], 1);
+        let out = probe(verb, tmp.path(), &[verb, "file"], 64);
         assert!(
             out.stderr.contains("file is not a directory"),
             "{verb}: {}",

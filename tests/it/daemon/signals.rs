@@ -64,7 +64,10 @@ fn a_stop_signal_at_any_point_of_a_busy_pass_exits_0_within_a_second() {
         signal(&child, sig);
         let (code, took) = wait(&mut child, Duration::from_secs(10));
         assert_eq!(code, Some(0), "signal {sig} after {delay_ms} ms");
-        assert!(took < Duration::from_secs(1), "signal {sig} after {delay_ms} ms: exit took {took:?}");
+        assert!(
+            took < Duration::from_secs(1),
+            "signal {sig} after {delay_ms} ms: exit took {took:?}"
+        );
         // Whatever was recorded is consistent: a restart finishes the pass and publishes the rest.
         let out = Command::new(env!("CARGO_BIN_EXE_postcal"))
             .arg("run")
@@ -73,7 +76,12 @@ fn a_stop_signal_at_any_point_of_a_busy_pass_exits_0_within_a_second() {
             .env("POSTCAL_LOG", "warn")
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -85,7 +93,10 @@ fn sighup_rescans_and_does_not_stop_the_daemon() {
     std::thread::sleep(Duration::from_millis(300));
     signal(&child, libc::SIGHUP);
     std::thread::sleep(Duration::from_millis(300));
-    assert!(child.try_wait().unwrap().is_none(), "SIGHUP stopped the daemon");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGHUP stopped the daemon"
+    );
     signal(&child, libc::SIGTERM);
     let (code, _) = wait(&mut child, Duration::from_secs(10));
     assert_eq!(code, Some(0));

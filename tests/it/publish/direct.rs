@@ -92,6 +92,7 @@ impl Harness {
             shutdown,
             max_lateness: chrono::Duration::hours(6),
             limits: CallLimits::default(),
+            tz: chrono_tz::Tz::UTC,
         };
         (machine, stop)
     }

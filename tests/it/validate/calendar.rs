@@ -58,6 +58,7 @@ fn settings_problems_are_reported_per_calendar() {
             &[
                 "calendar::no-posts-dir",
                 "config::insecure-public-url",
+                "config::placeholder-account-id",
                 "config::several-documents",
             ],
         ),
