@@ -14,7 +14,8 @@
 //!   time, so a slow upload on one account never delays another.
 //! - Shutdown (SIGINT/SIGTERM) is honoured between transitions: no new work starts, preparing
 //!   slots are abandoned where they stand (harmless), a commit in flight is finished and
-//!   recorded, then the loop exits.
+//!   recorded, then the loop exits. (The `run` command gives that a second; a call cut off
+//!   there is resolved at the next start, like any crash.)
 //! - A manifest that stops validating keeps its last valid version (in memory) and is shown
 //!   as blocked; nothing new is published from it.
 //! - Between due times the daemon does nothing: it waits on the clock, the watcher and its

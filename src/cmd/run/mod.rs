@@ -33,8 +33,8 @@ pub use wiring::Destination;
 /// a video that takes minutes to process still goes out on time. Every step of a publication
 /// is recorded durably before the next, so a crash or kill at any moment never posts twice and
 /// never loses a post: on restart, unfinished work is resolved by look-up. SIGINT/SIGTERM stop
-/// it between steps (a commit in flight is finished and recorded) and exit 0; a second signal
-/// exits at once.
+/// it between steps and exit 0 within a second (a call still in flight then is cut off, and
+/// resolved at the next start as after a crash); a second signal exits at once; SIGHUP rescans.
 ///
 /// Without `--sandbox`, it publishes for real: tokens come from POSTCAL_TOKEN_<PLATFORM>_<ACCOUNT>
 /// variables and media are served to the platforms at `public_url` (README, "Publishing for
@@ -136,7 +136,56 @@ fn parse_warp(value: &str) -> Result<f64, String> {
     }
 }
 
+/// How long a stop signal waits for the step in flight before the process exits anyway: a
+/// step cut off is resolved at the next start, as after a crash.
+const STOP_GRACE: Duration = Duration::from_millis(900);
+
+/// Installs the stop signals (SIGINT, SIGTERM) and SIGHUP, first thing, so a signal at any
+/// moment is honoured: the first stop asks the daemon to stop between steps and exits anyway
+/// after [`STOP_GRACE`]; a second exits at once; SIGHUP makes the daemon rescan.
+fn install_signals(
+    runtime: &tokio::runtime::Runtime,
+) -> miette::Result<(watch::Receiver<bool>, Arc<Wakeup>)> {
+    let _enter = runtime.enter();
+    let mut signals = Signals::install().into_diagnostic()?;
+    let wake = Wakeup::new();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = signal(SignalKind::hangup()).into_diagnostic()?;
+        let wake = wake.clone();
+        runtime.spawn(async move {
+            while hup.recv().await.is_some() {
+                tracing::info!("SIGHUP: rescanning the calendar");
+                wake.calendar_changed();
+            }
+        });
+    }
+    let (stop, stop_rx) = watch::channel(false);
+    runtime.spawn(async move {
+        signals.next().await;
+        tracing::info!("signal received: stopping between steps (a second signal exits at once)");
+        let _ = stop.send(true);
+        // A plain thread: it exits even if every runtime thread is busy.
+        std::thread::spawn(|| {
+            std::thread::sleep(STOP_GRACE);
+            tracing::warn!("a step was still in flight; exiting now (the next start resolves it)");
+            std::process::exit(0);
+        });
+        signals.next().await;
+        tracing::warn!("second signal: exiting now");
+        std::process::exit(130);
+    });
+    Ok((stop_rx, wake))
+}
+
 pub fn run(args: Args) -> miette::Result<Exit> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .into_diagnostic()?;
+    let (stop_rx, wake) = install_signals(&runtime)?;
     super::calendar_dir(&args.dir)?;
     if !args.dir.join(crate::manifest::load::CONFIG_FILE).is_file() {
         return Err(miette!(
@@ -238,37 +287,10 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         store.hold(lock);
         (Box::new(store), records, None, Some(state_dir.clone()))
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .into_diagnostic()?;
+    if *stop_rx.borrow() {
+        return Ok(Exit::Clean);
+    }
     runtime.block_on(async {
-        // Installed first: a signal at any point from here on stops the daemon cleanly.
-        let mut signals = Signals::install().into_diagnostic()?;
-        let wake = Wakeup::new();
-        // SIGHUP, the daemon convention: look at the calendar again (not a stop).
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let mut hup = signal(SignalKind::hangup()).into_diagnostic()?;
-            let wake = wake.clone();
-            tokio::spawn(async move {
-                while hup.recv().await.is_some() {
-                    tracing::info!("SIGHUP: rescanning the calendar");
-                    wake.calendar_changed();
-                }
-            });
-        }
-        let (stop, stop_rx) = watch::channel(false);
-        tokio::spawn(async move {
-            signals.next().await;
-            tracing::info!("signal received: finishing the step in flight, then exiting (a second signal exits at once)");
-            let _ = stop.send(true);
-            signals.next().await;
-            tracing::warn!("second signal: exiting now");
-            std::process::exit(130);
-        });
         let report = report::Report::new(tz, args.dry_run);
         let (publisher, wiring): (Arc<dyn Publisher>, Option<wiring::Wiring>) =
             match (args.dry_run, args.publisher) {
