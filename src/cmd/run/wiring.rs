@@ -295,6 +295,10 @@ fn sandbox_credentials(
     let refresher = HttpRefresher {
         http: http.clone(),
         hosts: OAuthHosts::sandbox(root),
+        facebook: Some(App {
+            client_id: sandbox.apps.facebook.client_id.clone(),
+            client_secret: sandbox.apps.facebook.client_secret.clone().into(),
+        }),
         tiktok: Some(App {
             client_id: sandbox.apps.tiktok.client_id.clone(),
             client_secret: sandbox.apps.tiktok.client_secret.clone().into(),
