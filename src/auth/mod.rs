@@ -5,9 +5,11 @@
 //! The credentials interface publishers use is [`crate::platform::credentials`]; this module
 //! keeps tokens alive behind it ([`VaultCredentials`]).
 
+pub mod credentials;
 pub mod key;
 pub mod refresh;
 pub mod summary;
 pub mod vault;
 
+pub use credentials::{KillPoint, Maintenance, VaultCredentials};
 pub use refresh::{App, HttpRefresher, OAuthHosts};
