@@ -31,10 +31,10 @@ use super::refresh::{due, next_refresh};
 use super::summary::Summary;
 use super::vault::{StoredAccount, Vault, VaultData, VaultError};
 use crate::clock::SharedClock;
+use crate::platform::TargetKey;
 use crate::platform::credentials::{
     AccountAccess, CredentialError, Credentials, EnvCredentials, Refresher, env_var,
 };
-use crate::platform::TargetKey;
 use crate::reconcile::publisher::BoxFuture;
 use crate::secret::Secret;
 
@@ -149,7 +149,9 @@ impl VaultCredentials {
         });
         match result {
             Ok(d) => self.store(d),
-            Err(e) => tracing::error!(account = %target, error = %e, "cannot record that the account needs login"),
+            Err(e) => {
+                tracing::error!(account = %target, error = %e, "cannot record that the account needs login")
+            }
         }
         tracing::error!(account = %target, "NEEDS LOGIN: {fix}; its posts wait until then");
     }
@@ -179,7 +181,8 @@ impl VaultCredentials {
             }
         };
         self.killed(KillPoint::AfterAnswer, target)?;
-        if *self.kill.lock().unwrap_or_else(|e| e.into_inner()) == Some(KillPoint::DuringVaultWrite) {
+        if *self.kill.lock().unwrap_or_else(|e| e.into_inner()) == Some(KillPoint::DuringVaultWrite)
+        {
             self.vault.kill_next_write_before_rename();
         }
         let key = target.to_string();
@@ -214,7 +217,10 @@ impl VaultCredentials {
             Err(e) => {
                 // Never use a token that is not saved: a rotated refresh token would be lost.
                 tracing::error!(account = %target, error = %e, "cannot save the renewed token");
-                Err(unavailable(target, &format!("cannot save its renewed token: {e}")))
+                Err(unavailable(
+                    target,
+                    &format!("cannot save its renewed token: {e}"),
+                ))
             }
         }
     }
@@ -247,9 +253,13 @@ impl VaultCredentials {
                 return Maintenance::default();
             }
         }
-        let data = self
-            .snapshot()
-            .unwrap_or_else(|_| self.cache.lock().unwrap_or_else(|e| e.into_inner()).0.clone());
+        let data = self.snapshot().unwrap_or_else(|_| {
+            self.cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .0
+                .clone()
+        });
         let now = self.clock.now();
         let warnings = Summary::of(&data).warnings(now);
         for w in &warnings {

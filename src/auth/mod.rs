@@ -7,6 +7,7 @@
 
 pub mod credentials;
 pub mod key;
+pub mod login;
 pub mod refresh;
 pub mod summary;
 pub mod vault;

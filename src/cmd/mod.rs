@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod init;
+pub mod login;
 pub mod output;
 pub mod plan;
 pub mod resolve;
@@ -66,6 +67,7 @@ pub enum Command {
     Status(status::Args),
     Run(run::Args),
     Resolve(resolve::Args),
+    Login(login::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -90,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Run(args) => run::run(args),
         Command::Resolve(args) => resolve::run(args),
+        Command::Login(args) => login::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -160,7 +160,10 @@ pub(crate) fn debug_token(engine: &Arc<Engine>, call: &GraphCall) -> Result<Valu
     let world = engine.world();
     call.auth(&world, now)?;
     let input = Secret::from(call.params.require("input_token")?);
-    let Ok(rec) = world.tokens.check(Some(&input), call.host.token_kinds(), now) else {
+    let Ok(rec) = world
+        .tokens
+        .check(Some(&input), call.host.token_kinds(), now)
+    else {
         return Ok(json!({ "data": { "is_valid": false, "scopes": [] } }));
     };
     let kind = if rec.kind == TokenKind::FacebookPage {
