@@ -156,3 +156,19 @@ pub(crate) fn write(dir: &Path, data: &VaultData) {
         }
     }
 }
+
+/// Warnings about a calendar's accounts at `now`: its real runs' vault, then its sandbox runs'.
+pub fn calendar_warnings(calendar: &Path, now: DateTime<Utc>) -> Vec<String> {
+    let dir = crate::state::state_dir(calendar);
+    let mut out = Summary::read(&dir)
+        .map(|s| s.warnings(now))
+        .unwrap_or_default();
+    if let Some(s) = Summary::read(&dir.join("sandbox")) {
+        out.extend(
+            s.warnings(now)
+                .into_iter()
+                .map(|w| format!("(sandbox runs) {w}")),
+        );
+    }
+    out
+}

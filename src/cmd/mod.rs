@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod accounts;
 pub mod init;
 pub mod login;
 pub mod output;
@@ -68,6 +69,7 @@ pub enum Command {
     Run(run::Args),
     Resolve(resolve::Args),
     Login(login::Args),
+    Accounts(accounts::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -93,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Resolve(args) => resolve::run(args),
         Command::Login(args) => login::run(args),
+        Command::Accounts(args) => accounts::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

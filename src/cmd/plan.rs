@@ -83,6 +83,9 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         .into_iter()
         .map(|r| (r.key.clone(), r))
         .collect();
+    for w in crate::auth::summary::calendar_warnings(&args.dir, now) {
+        super::output::note(&format!("warning: {w}"));
+    }
     let plan = plan::plan(&desired, &records, now, &Policy::new(desired.max_lateness));
     let out = match args.format {
         PlanFormat::Human => render::human(

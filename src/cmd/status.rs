@@ -180,6 +180,9 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         }
     }
     let observed = state::read_observed(&state::state_dir(&args.dir)).into_diagnostic()?;
+    for w in crate::auth::summary::calendar_warnings(&args.dir, chrono::Utc::now()) {
+        super::output::note(&format!("warning: {w}"));
+    }
     let out = match args.format {
         PlanFormat::Human => human(&observed.records, &observed.source, args.color.enabled()),
         PlanFormat::Json => {

@@ -276,6 +276,14 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         if let Some(w) = &wiring {
             tracing::info!(to = %w.describe, media = %w.media_server.addr(), "publishing");
         }
+        // Tokens are renewed proactively on the run's clock: a daemon with nothing to publish
+        // for months must not let them expire (`--once` from cron renews them too).
+        if let Some(vault) = wiring.as_ref().and_then(|w| w.vault.clone()) {
+            let first = vault.maintain().await;
+            if !args.once {
+                tokio::spawn(keep_tokens_alive(vault, first, clock.clone(), stop_rx.clone()));
+            }
+        }
         let options = Options {
             snapshot_dir,
             prepare_lead: chrono::Duration::minutes(i64::from(args.prepare_lead)),
@@ -313,6 +321,29 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         report.finish(wiring.as_ref().and_then(wiring::Wiring::ledger_line));
         Ok(Exit::Clean)
     })
+}
+
+/// Renews the vault's tokens when they fall due (at least hourly a look), until `stop`.
+async fn keep_tokens_alive(
+    vault: Arc<crate::auth::VaultCredentials>,
+    mut last: crate::auth::Maintenance,
+    clock: SharedClock,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let now = clock.now();
+        let latest = now + crate::auth::credentials::MAINTAIN_EVERY;
+        // A renewal that failed for a passing reason is due again at once: look a minute later.
+        let next = last
+            .next_due
+            .map_or(latest, |t| t.min(latest))
+            .max(now + chrono::Duration::minutes(1));
+        tokio::select! {
+            () = clock.sleep_until(next) => {}
+            _ = stop.changed() => return,
+        }
+        last = vault.maintain().await;
+    }
 }
 
 /// SIGINT and SIGTERM (Ctrl-C elsewhere), registered when created.

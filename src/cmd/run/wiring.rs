@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use crate::auth::{App, HttpRefresher, OAuthHosts};
+use crate::auth::vault::Vault;
+use crate::auth::{App, HttpRefresher, OAuthHosts, VaultCredentials};
 use crate::clock::SharedClock;
 use crate::manifest::config::{Config, InstagramLogin};
 use crate::media::server::{MediaServer, ShareKey};
@@ -40,6 +41,8 @@ pub enum Destination {
 
 /// The publishers and what must live as long as they do.
 pub struct Wiring {
+    /// The vault's credentials, when the run uses a vault (the daemon keeps them renewed).
+    pub vault: Option<Arc<VaultCredentials>>,
     pub publisher: Arc<Publishers>,
     /// The in-process sandbox, alive as long as the run.
     pub _sandbox: Option<Sandbox>,
@@ -54,6 +57,7 @@ pub struct Wiring {
 struct Route {
     endpoints: Endpoints,
     credentials: Arc<dyn Credentials>,
+    vault: Option<Arc<VaultCredentials>>,
     base_url: Option<String>,
     verified: Vec<String>,
     sandbox: Option<Sandbox>,
@@ -86,15 +90,32 @@ pub async fn wire(
     let loopback = format!("http://{}", media_server.addr());
     let http = client(!matches!(to, Destination::Platforms { .. })).map_err(|e| miette!("{e}"))?;
     let route = match to {
-        Destination::Platforms { .. } => Route {
-            endpoints: Endpoints::real(),
-            credentials: Arc::new(EnvCredentials::from_config(config)),
-            base_url: config.public_url.as_ref().map(|u| u.value.clone()),
-            verified: Vec::new(),
-            sandbox: None,
-            describe: "the platforms".into(),
-            ledger_url: None,
-        },
+        Destination::Platforms { .. } => {
+            let env = EnvCredentials::from_config(config);
+            let vault = vault_credentials(
+                root,
+                state_dir,
+                config,
+                OAuthHosts::real(),
+                None,
+                &http,
+                &clock,
+            )?
+            .map(|v| Arc::new(v.env_overrides(env.clone())));
+            Route {
+                endpoints: Endpoints::real(),
+                credentials: match &vault {
+                    Some(v) => v.clone(),
+                    None => Arc::new(env),
+                },
+                vault,
+                base_url: config.public_url.as_ref().map(|u| u.value.clone()),
+                verified: Vec::new(),
+                sandbox: None,
+                describe: "the platforms".into(),
+                ledger_url: None,
+            }
+        }
         Destination::Sandbox => {
             let sandbox_config = SandboxConfig::default();
             let sandbox = Sandbox::start_with(
@@ -114,6 +135,7 @@ pub async fn wire(
             Route {
                 endpoints: Endpoints::sandbox(&root_url),
                 credentials: creds,
+                vault: None,
                 base_url: Some(loopback.clone()),
                 verified: vec![loopback],
                 sandbox: Some(sandbox),
@@ -155,9 +177,27 @@ pub async fn wire(
                 &http,
                 &clock,
             );
+            // Accounts logged in with `postcal login --sandbox-url` use the sandbox vault; the
+            // others the tokens the sandbox just issued.
+            let apps = SandboxConfig::default().apps;
+            let sandbox_apps = Some((app_of(&apps.facebook), app_of(&apps.tiktok)));
+            let vault = vault_credentials(
+                root,
+                state_dir,
+                config,
+                OAuthHosts::sandbox(&url),
+                sandbox_apps,
+                &http,
+                &clock,
+            )?
+            .map(|v| Arc::new(v.fallback(creds.clone())));
             Route {
                 endpoints: Endpoints::sandbox(&url),
-                credentials: creds,
+                credentials: match &vault {
+                    Some(v) => v.clone(),
+                    None => creds,
+                },
+                vault,
                 base_url: Some(loopback.clone()),
                 verified: vec![loopback],
                 sandbox: None,
@@ -189,6 +229,7 @@ pub async fn wire(
         facebook: Arc::new(FacebookPublisher::new(cx)),
     });
     Ok(Wiring {
+        vault: route.vault,
         publisher,
         ledger_url: route.ledger_url,
         _sandbox: route.sandbox,
@@ -216,6 +257,61 @@ impl Wiring {
             (None, None) => None,
         }
     }
+}
+
+fn app_of(a: &crate::sandbox::config::AppCredentials) -> App {
+    App {
+        client_id: a.client_id.clone(),
+        client_secret: a.client_secret.clone().into(),
+    }
+}
+
+/// The vault's credentials, when `state_dir` has a vault: opened now, so a missing or wrong key
+/// stops the run before it publishes anything. `apps`: the (Facebook, TikTok) apps to renew
+/// tokens with; by default the ones postcal.yaml names, with secrets from the environment or
+/// the vault.
+fn vault_credentials(
+    root: &Path,
+    state_dir: &Path,
+    config: &Config,
+    hosts: OAuthHosts,
+    apps: Option<(App, App)>,
+    http: &reqwest::Client,
+    clock: &SharedClock,
+) -> miette::Result<Option<VaultCredentials>> {
+    if !Vault::exists_in(state_dir) {
+        return Ok(None);
+    }
+    let vault = crate::cmd::login::open_vault(root, state_dir)?;
+    let data = vault.read().map_err(|e| miette!("{e}"))?;
+    let (facebook, tiktok) = match apps {
+        Some((f, t)) => (Some(f), Some(t)),
+        None => {
+            let app = |p: Platform| {
+                let id = config.apps.as_ref()?.get(p)?.client_id.value.clone();
+                let var = format!("POSTCAL_{}_CLIENT_SECRET", p.key().to_ascii_uppercase());
+                let secret = std::env::var(var)
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| crate::secret::Secret::from(s.trim()))
+                    .or_else(|| data.app_secrets.get(p.key()).cloned())?;
+                Some(App {
+                    client_id: id,
+                    client_secret: secret,
+                })
+            };
+            (app(Platform::Facebook), app(Platform::Tiktok))
+        }
+    };
+    let refresher = HttpRefresher {
+        http: http.clone(),
+        hosts,
+        tiktok,
+        facebook,
+    };
+    VaultCredentials::open(vault, Arc::new(refresher), clock.clone())
+        .map(Some)
+        .map_err(|e| miette!("{e}"))
 }
 
 /// The calendar's accounts, as sandbox accounts (TikTok creators with their settings).
