@@ -306,6 +306,15 @@ pub(super) async fn complete(
                 expires_in,
             )
         }
+        (Platform::Tiktok, _)
+            if got
+                .scopes
+                .as_ref()
+                .is_some_and(|s| !s.iter().any(|g| g == "video.publish")) =>
+        {
+            // creator_info needs video.publish: the missing scope is reported below instead.
+            (got.user_id.clone(), None, access, expires_in)
+        }
         (Platform::Tiktok, _) => {
             let resp = http
                 .post(format!(
