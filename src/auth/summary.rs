@@ -4,7 +4,7 @@
 //!
 //! # Guarantees
 //! - It never holds a token or a secret: it is built field by field from the vault's accounts.
-//! - It is rewritten (atomically) after every vault write; a summary that cannot be written is
+//! - It is rewritten (atomically, not fsynced: it is rebuilt at the next write) after every vault write; a summary that cannot be written is
 //!   logged and skipped: the vault is the truth, the summary a view of it.
 
 use std::fs;
@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::vault::{SUMMARY_FILE, StoredAccount, VaultData, sync_dir};
+use super::vault::{SUMMARY_FILE, StoredAccount, VaultData};
 use crate::manifest::config::InstagramLogin;
 use crate::platform::{Platform, TargetKey};
 
@@ -136,20 +136,19 @@ impl Summary {
     }
 }
 
-/// Rewrites the summary of `data` in `dir` (temporary file, fsync, rename).
+/// Rewrites the summary of `data` in `dir` (temporary file, rename).
 pub(crate) fn write(dir: &Path, data: &VaultData) {
     let path = dir.join(SUMMARY_FILE);
     let temp = dir.join(format!("{SUMMARY_FILE}.{}.tmp", std::process::id()));
     let result = serde_json::to_vec_pretty(&Summary::of(data))
         .map_err(std::io::Error::other)
         .and_then(|json| {
-            let mut f = fs::File::create(&temp)?;
-            std::io::Write::write_all(&mut f, &json)?;
-            f.sync_all()?;
+            // A view of the vault, rebuilt at every write: no fsync of its own.
+            fs::write(&temp, &json)?;
             fs::rename(&temp, &path)
         });
     match result {
-        Ok(()) => sync_dir(dir),
+        Ok(()) => {}
         Err(e) => {
             let _ = fs::remove_file(&temp);
             tracing::warn!(file = %path.display(), error = %e, "cannot write the accounts summary");

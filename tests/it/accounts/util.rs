@@ -29,10 +29,14 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Self {
+        Self::with(SandboxConfig::default()).await
+    }
+
+    pub async fn with(config: SandboxConfig) -> Self {
         let clock = Arc::new(ManualClock::new(t0()));
         let shared: SharedClock = clock.clone();
         let sandbox = Sandbox::start_with(
-            SandboxConfig::default(),
+            config,
             shared,
             std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         )
