@@ -397,9 +397,16 @@ pub(super) async fn complete(
             }
         }
     };
-    let id = id.ok_or_else(|| {
-        LoginError::Account("the platform did not report the account's id".into())
-    })?;
+    // TikTok: the token names the creator; its open_id is informative only.
+    let id = match id {
+        Some(id) => id,
+        None if platform == Platform::Tiktok => String::new(),
+        None => {
+            return Err(LoginError::Account(
+                "the platform did not report the account's id".into(),
+            ));
+        }
+    };
     let (need, _) = scopes(platform, setup.login);
     let missing = match &scopes_granted {
         Some(granted) => need
