@@ -109,6 +109,12 @@ impl Context {
 /// A "needs login" message with the command that fixes it for this account.
 pub fn name_login(message: &str, target: &TargetKey) -> String {
     message
-        .replace("run `postcal login` for this account", &format!("run `postcal login {target}`"))
-        .replace("run `postcal login`", &format!("run `postcal login {target}`"))
+        .replace(
+            "run `postcal login` for this account",
+            &format!("run `postcal login {target}`"),
+        )
+        .replace(
+            "run `postcal login`",
+            &format!("run `postcal login {target}`"),
+        )
 }

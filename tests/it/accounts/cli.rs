@@ -113,7 +113,10 @@ pub async fn login(place: &Place, args: &[&str], envs: &[(&str, &str)], tweak: &
             break;
         }
         stdout += &line;
-        url = line.trim().starts_with("http://").then(|| line.trim().to_owned());
+        url = line
+            .trim()
+            .starts_with("http://")
+            .then(|| line.trim().to_owned());
     }
     if let Some(url) = url {
         let browser = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -154,7 +157,10 @@ pub fn with_stdin(mut c: Command, input: &str) -> Ran {
 
 /// Text as miette wrapped it, on one line.
 pub fn flat(s: &str) -> String {
-    s.replace(['│', '×'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    s.replace(['│', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub fn run(mut c: Command) -> Ran {
@@ -174,15 +180,34 @@ async fn login_then_accounts_from_the_command_line() {
     let url = sandbox.url.clone();
     let done = login(
         &place,
-        &["login", "threads/harbor", "cal", "--no-browser", "--sandbox-url", &url],
+        &[
+            "login",
+            "threads/harbor",
+            "cal",
+            "--no-browser",
+            "--sandbox-url",
+            &url,
+        ],
         &[],
         "",
     )
     .await;
     assert_eq!(done.code, Some(0), "{}\n{}", done.stdout, done.stderr);
-    assert!(done.stdout.contains("Logged in threads/harbor as @harbor"), "{}", done.stdout);
-    assert!(done.stdout.contains("threads/harbor: { id: \""), "{}", done.stdout);
-    assert!(done.stderr.contains("created the vault key"), "{}", done.stderr);
+    assert!(
+        done.stdout.contains("Logged in threads/harbor as @harbor"),
+        "{}",
+        done.stdout
+    );
+    assert!(
+        done.stdout.contains("threads/harbor: { id: \""),
+        "{}",
+        done.stdout
+    );
+    assert!(
+        done.stderr.contains("created the vault key"),
+        "{}",
+        done.stderr
+    );
     let key = place.home().join(".config/postcal/key");
     #[cfg(unix)]
     {
@@ -195,13 +220,24 @@ async fn login_then_accounts_from_the_command_line() {
     // Consent refused: nothing saved, a clear message.
     let denied = login(
         &place,
-        &["login", "tiktok/harbor", "cal", "--no-browser", "--sandbox-url", &url],
+        &[
+            "login",
+            "tiktok/harbor",
+            "cal",
+            "--no-browser",
+            "--sandbox-url",
+            &url,
+        ],
         &[],
         "&sandbox_deny=1",
     )
     .await;
     assert_eq!(denied.code, Some(1));
-    assert!(flat(&denied.stderr).contains("refused at the consent screen"), "{}", denied.stderr);
+    assert!(
+        flat(&denied.stderr).contains("refused at the consent screen"),
+        "{}",
+        denied.stderr
+    );
 
     // The headless path: a token obtained elsewhere, from standard input.
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -222,13 +258,32 @@ async fn login_then_accounts_from_the_command_line() {
         "refresh_expires_in": 15_552_000,
     });
     let imported = with_stdin(
-        place.command(&["login", "tiktok/harbor", "cal", "--token-stdin", "--sandbox-url", &url]),
+        place.command(&[
+            "login",
+            "tiktok/harbor",
+            "cal",
+            "--token-stdin",
+            "--sandbox-url",
+            &url,
+        ]),
         &token.to_string(),
     );
     assert_eq!(imported.code, Some(0), "{}", imported.stderr);
-    assert!(imported.stdout.contains("Logged in tiktok/harbor as @harbor"));
+    assert!(
+        imported
+            .stdout
+            .contains("Logged in tiktok/harbor as @harbor")
+    );
 
-    let listed = run(place.command(&["accounts", "cal", "--sandbox-url", &url, "--format", "json", "--quota"]));
+    let listed = run(place.command(&[
+        "accounts",
+        "cal",
+        "--sandbox-url",
+        &url,
+        "--format",
+        "json",
+        "--quota",
+    ]));
     assert_eq!(listed.code, Some(0), "{}", listed.stderr);
     let doc: serde_json::Value = serde_json::from_str(&listed.stdout).unwrap();
     let rows = doc["accounts"].as_array().unwrap();
@@ -247,18 +302,43 @@ async fn login_then_accounts_from_the_command_line() {
     c.env("POSTCAL_KEY", other.expose());
     let wrong = run(c);
     assert_eq!(wrong.code, Some(1));
-    assert!(flat(&wrong.stderr).contains("cannot be opened with the key from POSTCAL_KEY"), "{}", wrong.stderr);
-    let mut c = place.command(&["login", "threads/harbor", "cal", "--token-stdin", "--sandbox-url", &url]);
+    assert!(
+        flat(&wrong.stderr).contains("cannot be opened with the key from POSTCAL_KEY"),
+        "{}",
+        wrong.stderr
+    );
+    let mut c = place.command(&[
+        "login",
+        "threads/harbor",
+        "cal",
+        "--token-stdin",
+        "--sandbox-url",
+        &url,
+    ]);
     c.env("POSTCAL_KEY", other.expose());
     let refused = with_stdin(c, "whatever-token-value");
     assert_eq!(refused.code, Some(1));
-    assert_eq!(std::fs::read(place.cal().join(".postcal/sandbox/vault.age")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(place.cal().join(".postcal/sandbox/vault.age")).unwrap(),
+        before
+    );
 
     // A key file inside the calendar is refused.
-    let mut c = place.command(&["login", "threads/harbor", "cal", "--token-stdin", "--sandbox-url", &url]);
+    let mut c = place.command(&[
+        "login",
+        "threads/harbor",
+        "cal",
+        "--token-stdin",
+        "--sandbox-url",
+        &url,
+    ]);
     c.env("POSTCAL_KEY_FILE", place.cal().join("key"));
     let inside = with_stdin(c, "whatever-token-value");
     assert_eq!(inside.code, Some(1));
-    assert!(flat(&inside.stderr).contains("is inside the calendar"), "{}", inside.stderr);
+    assert!(
+        flat(&inside.stderr).contains("is inside the calendar"),
+        "{}",
+        inside.stderr
+    );
     sandbox.stop();
 }

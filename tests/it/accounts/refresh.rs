@@ -54,7 +54,10 @@ async fn works(env: &Env, target: &TargetKey, access: &AccountAccess) -> bool {
         (Platform::Tiktok, _) => {
             let resp = env
                 .http
-                .post(format!("{}/v2/post/publish/creator_info/query/", h.tiktok_api))
+                .post(format!(
+                    "{}/v2/post/publish/creator_info/query/",
+                    h.tiktok_api
+                ))
                 .bearer_auth(token)
                 .header("content-type", "application/json; charset=UTF-8")
                 .body("{}")
@@ -210,14 +213,15 @@ async fn due_then_killed(platform: &str, point: KillPoint) {
     // The restarted daemon.
     let restarted = env.credentials();
     let answer = restarted.access(&target).await;
-    let rotated_and_lost = tiktok
-        && matches!(point, KillPoint::AfterAnswer | KillPoint::DuringVaultWrite);
+    let rotated_and_lost =
+        tiktok && matches!(point, KillPoint::AfterAnswer | KillPoint::DuringVaultWrite);
     if rotated_and_lost {
         // TikTok rotated the refresh token in its answer; the process died before saving it.
         let e = answer.unwrap_err();
         assert!(matches!(e, CredentialError::NeedsLogin { .. }), "{e}");
         assert!(e.to_string().contains("postcal login tiktok/harbor"), "{e}");
-        let summary = postcal::auth::summary::Summary::read(&env.dir.path().join(".postcal")).unwrap();
+        let summary =
+            postcal::auth::summary::Summary::read(&env.dir.path().join(".postcal")).unwrap();
         assert!(summary.accounts[0].needs_login.is_some());
     } else {
         let a = answer.unwrap_or_else(|e| panic!("{platform} {point:?}: {e}"));
@@ -266,7 +270,11 @@ async fn a_revoked_tiktok_grant_needs_login_and_the_summary_says_so() {
     let creds = env.credentials();
     let m = creds.maintain().await;
     assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
-    assert!(m.warnings[0].contains("tiktok/harbor needs login"), "{}", m.warnings[0]);
+    assert!(
+        m.warnings[0].contains("tiktok/harbor needs login"),
+        "{}",
+        m.warnings[0]
+    );
     assert!(m.warnings[0].contains("postcal login tiktok/harbor"));
     let t: TargetKey = "tiktok/harbor".parse().unwrap();
     assert!(matches!(

@@ -91,7 +91,8 @@ async fn a_revoked_grant_waits_for_login_while_other_accounts_publish() {
         tiktok: Some(app(apps.tiktok)),
         facebook: Some(app(apps.facebook)),
     };
-    let creds = VaultCredentials::open(vault.clone(), Arc::new(refresher), w.clock.clone()).unwrap();
+    let creds =
+        VaultCredentials::open(vault.clone(), Arc::new(refresher), w.clock.clone()).unwrap();
     let mut cx = w.cx.clone();
     cx.credentials = Arc::new(creds);
     let publisher = publishers(&cx);
@@ -101,7 +102,10 @@ async fn a_revoked_grant_waits_for_login_while_other_accounts_publish() {
     assert_eq!(w.ledger().len(), 2);
 
     // The person removes the app from their Threads account.
-    let token = vault.read().unwrap().accounts["threads/harbor"].tokens.access.clone();
+    let token = vault.read().unwrap().accounts["threads/harbor"]
+        .tokens
+        .access
+        .clone();
     assert!(w.sandbox.revoke_token(&token));
     w.write("after.yaml", &post("after", "After the revoke"));
     w.publish_due(publisher.clone()).await;
@@ -116,14 +120,26 @@ async fn a_revoked_grant_waits_for_login_while_other_accounts_publish() {
     let why = waiting.waiting.clone().unwrap_or_default();
     assert!(why.contains("needs login"), "{waiting:?}");
     assert!(why.contains("postcal login threads/harbor"), "{why}");
-    assert!(!matches!(waiting.state, SlotState::Failed { .. }), "waits, never fails");
+    assert!(
+        !matches!(waiting.state, SlotState::Failed { .. }),
+        "waits, never fails"
+    );
     let warnings = Summary::read(&state).unwrap().warnings(w.clock.now());
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(warnings[0].contains("threads/harbor needs login"), "{}", warnings[0]);
+    assert!(
+        warnings[0].contains("threads/harbor needs login"),
+        "{}",
+        warnings[0]
+    );
 
     // `postcal login` again; the daemon notices the vault changed at its next try.
     login(&w, &vault, "threads/harbor").await;
-    assert!(Summary::read(&state).unwrap().warnings(w.clock.now()).is_empty());
+    assert!(
+        Summary::read(&state)
+            .unwrap()
+            .warnings(w.clock.now())
+            .is_empty()
+    );
     let until = waiting.next_action.unwrap();
     w.clock.sleep_until(until).await;
     w.publish_due(publisher.clone()).await;
