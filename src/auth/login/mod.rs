@@ -22,6 +22,7 @@
 //! expired), a timeout, or an account the platform does not know.
 
 mod callback;
+mod identity;
 mod platforms;
 
 use std::time::Duration;
@@ -32,7 +33,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 pub use callback::{CALLBACK_PATH, Callback, parse_pasted};
-pub use platforms::{Imported, import};
+pub use identity::import;
+pub use platforms::Imported;
 
 use super::refresh::{App, OAuthHosts};
 use super::vault::StoredAccount;
@@ -229,7 +231,7 @@ impl Attempt {
     ) -> Result<LoggedIn, LoginError> {
         let token =
             platforms::exchange(http, setup, code, &self.redirect_uri, &self.verifier).await?;
-        platforms::complete(http, setup, token, now).await
+        identity::complete(http, setup, token, now).await
     }
 }
 

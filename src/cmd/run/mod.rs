@@ -1,6 +1,7 @@
 //! `postcal run`: the daemon (or one pass of it with `--once`).
 
 mod report;
+mod tokens;
 mod wiring;
 
 use std::net::SocketAddr;
@@ -281,7 +282,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         if let Some(vault) = wiring.as_ref().and_then(|w| w.vault.clone()) {
             let first = vault.maintain().await;
             if !args.once {
-                tokio::spawn(keep_tokens_alive(vault, first, clock.clone(), stop_rx.clone()));
+                tokio::spawn(tokens::keep_tokens_alive(vault, first, clock.clone(), stop_rx.clone()));
             }
         }
         let options = Options {
@@ -321,29 +322,6 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         report.finish(wiring.as_ref().and_then(wiring::Wiring::ledger_line));
         Ok(Exit::Clean)
     })
-}
-
-/// Renews the vault's tokens when they fall due (at least hourly a look), until `stop`.
-async fn keep_tokens_alive(
-    vault: Arc<crate::auth::VaultCredentials>,
-    mut last: crate::auth::Maintenance,
-    clock: SharedClock,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let now = clock.now();
-        let latest = now + crate::auth::credentials::MAINTAIN_EVERY;
-        // A renewal that failed for a passing reason is due again at once: look a minute later.
-        let next = last
-            .next_due
-            .map_or(latest, |t| t.min(latest))
-            .max(now + chrono::Duration::minutes(1));
-        tokio::select! {
-            () = clock.sleep_until(next) => {}
-            _ = stop.changed() => return,
-        }
-        last = vault.maintain().await;
-    }
 }
 
 /// SIGINT and SIGTERM (Ctrl-C elsewhere), registered when created.

@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use crate::auth::vault::Vault;
 use crate::auth::{App, HttpRefresher, OAuthHosts, VaultCredentials};
 use crate::clock::SharedClock;
 use crate::manifest::config::{Config, InstagramLogin};
@@ -92,7 +91,7 @@ pub async fn wire(
     let route = match to {
         Destination::Platforms { .. } => {
             let env = EnvCredentials::from_config(config);
-            let vault = vault_credentials(
+            let vault = super::tokens::vault_credentials(
                 root,
                 state_dir,
                 config,
@@ -180,8 +179,11 @@ pub async fn wire(
             // Accounts logged in with `postcal login --sandbox-url` use the sandbox vault; the
             // others the tokens the sandbox just issued.
             let apps = SandboxConfig::default().apps;
-            let sandbox_apps = Some((app_of(&apps.facebook), app_of(&apps.tiktok)));
-            let vault = vault_credentials(
+            let sandbox_apps = Some((
+                super::tokens::app_of(&apps.facebook),
+                super::tokens::app_of(&apps.tiktok),
+            ));
+            let vault = super::tokens::vault_credentials(
                 root,
                 state_dir,
                 config,
@@ -257,61 +259,6 @@ impl Wiring {
             (None, None) => None,
         }
     }
-}
-
-fn app_of(a: &crate::sandbox::config::AppCredentials) -> App {
-    App {
-        client_id: a.client_id.clone(),
-        client_secret: a.client_secret.clone().into(),
-    }
-}
-
-/// The vault's credentials, when `state_dir` has a vault: opened now, so a missing or wrong key
-/// stops the run before it publishes anything. `apps`: the (Facebook, TikTok) apps to renew
-/// tokens with; by default the ones postcal.yaml names, with secrets from the environment or
-/// the vault.
-fn vault_credentials(
-    root: &Path,
-    state_dir: &Path,
-    config: &Config,
-    hosts: OAuthHosts,
-    apps: Option<(App, App)>,
-    http: &reqwest::Client,
-    clock: &SharedClock,
-) -> miette::Result<Option<VaultCredentials>> {
-    if !Vault::exists_in(state_dir) {
-        return Ok(None);
-    }
-    let vault = crate::cmd::login::open_vault(root, state_dir)?;
-    let data = vault.read().map_err(|e| miette!("{e}"))?;
-    let (facebook, tiktok) = match apps {
-        Some((f, t)) => (Some(f), Some(t)),
-        None => {
-            let app = |p: Platform| {
-                let id = config.apps.as_ref()?.get(p)?.client_id.value.clone();
-                let var = format!("POSTCAL_{}_CLIENT_SECRET", p.key().to_ascii_uppercase());
-                let secret = std::env::var(var)
-                    .ok()
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| crate::secret::Secret::from(s.trim()))
-                    .or_else(|| data.app_secrets.get(p.key()).cloned())?;
-                Some(App {
-                    client_id: id,
-                    client_secret: secret,
-                })
-            };
-            (app(Platform::Facebook), app(Platform::Tiktok))
-        }
-    };
-    let refresher = HttpRefresher {
-        http: http.clone(),
-        hosts,
-        tiktok,
-        facebook,
-    };
-    VaultCredentials::open(vault, Arc::new(refresher), clock.clone())
-        .map(Some)
-        .map_err(|e| miette!("{e}"))
 }
 
 /// The calendar's accounts, as sandbox accounts (TikTok creators with their settings).

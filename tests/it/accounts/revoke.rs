@@ -9,7 +9,6 @@ use postcal::auth::login::{Attempt, Callback, Redirect};
 use postcal::auth::summary::Summary;
 use postcal::auth::vault::Vault;
 use postcal::auth::{App, HttpRefresher, OAuthHosts, VaultCredentials};
-use postcal::clock::Clock;
 use postcal::manifest::config::InstagramLogin;
 use postcal::platform::TargetKey;
 use postcal::platform::context::Context;

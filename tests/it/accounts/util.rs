@@ -55,10 +55,6 @@ impl Env {
         }
     }
 
-    pub fn root(&self) -> String {
-        self.sandbox.urls().root.clone()
-    }
-
     /// Creates the sandbox account `platform/name` (username `name`).
     pub fn account(&self, target: &str) -> SeededAccount {
         let t: TargetKey = target.parse().unwrap();
@@ -128,24 +124,6 @@ impl Env {
             )
             .await;
         (done, attempt, Some(code))
-    }
-
-    pub async fn login(&self, target: &str, login: InstagramLogin) -> LoggedIn {
-        let (done, _, _) = self.login_with(&self.setup(target, login), |u| u).await;
-        done.unwrap()
-    }
-
-    /// Logs in and saves the account in the vault, as `postcal login` does.
-    pub async fn login_and_save(&self, target: &str, login: InstagramLogin) -> LoggedIn {
-        let done = self.login(target, login).await;
-        let key = target.to_owned();
-        let account = done.account.clone();
-        self.vault
-            .update(|d| {
-                d.accounts.insert(key, account);
-            })
-            .unwrap();
-        done
     }
 
     /// The vault's credentials as `run` builds them against this sandbox.
