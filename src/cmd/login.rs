@@ -175,6 +175,7 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         redirect,
         expected_id: account.id.as_ref().map(|i| i.value.clone()),
         extra: Vec::new(),
+        also_need: scopes_for_posts(&args.dir, &target),
         timeout: Duration::from_secs(args.timeout),
     };
     let logged_in = runtime.block_on(async {
@@ -221,6 +222,35 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         &config,
         sandboxed,
     )
+}
+
+/// Scopes the account's posts need beyond the platform's base ones: a Facebook Page that
+/// publishes a video needs `publish_video` (platform-rules §3).
+fn scopes_for_posts(dir: &Path, target: &TargetKey) -> Vec<String> {
+    if target.platform != Platform::Facebook {
+        return Vec::new();
+    }
+    let mut scanner = crate::plan::desired::Scanner::new();
+    let Ok(desired) = scanner.scan(dir) else {
+        return Vec::new();
+    };
+    let video = |f: &str| {
+        let f = f.to_ascii_lowercase();
+        [".mp4", ".mov", ".m4v", ".webm"]
+            .iter()
+            .any(|e| f.ends_with(e))
+    };
+    let has_video = desired
+        .posts
+        .iter()
+        .filter(|p| p.targets.iter().any(|t| &t.key == target))
+        .filter_map(|p| scanner.content(dir, p, target))
+        .any(|c| c.media.iter().any(|m| video(&m.file)));
+    if has_video {
+        vec!["publish_video".to_owned()]
+    } else {
+        Vec::new()
+    }
 }
 
 fn is_loopback(uri: &str) -> bool {

@@ -214,8 +214,9 @@ pub(super) async fn complete(
     let missing = match &scopes_granted {
         Some(granted) => need
             .iter()
-            .filter(|s| !granted.iter().any(|g| g == *s))
             .map(|s| (*s).to_owned())
+            .chain(setup.also_need.iter().cloned())
+            .filter(|s| !granted.iter().any(|g| g == s))
             .collect(),
         None => Vec::new(),
     };

@@ -87,6 +87,9 @@ pub struct LoginSetup {
     pub expected_id: Option<String>,
     /// Extra authorize parameters (the sandbox's `sandbox_account`).
     pub extra: Vec<(String, String)>,
+    /// Scopes this account's posts need besides the platform's base ones (Facebook Pages:
+    /// `publish_video` when a post has a video).
+    pub also_need: Vec<String>,
     pub timeout: Duration,
 }
 

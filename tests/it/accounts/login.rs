@@ -186,3 +186,19 @@ async fn the_callback_server_gives_up_after_its_timeout() {
     let err = server.wait(Duration::from_millis(50)).await.unwrap_err();
     assert!(matches!(err, LoginError::Timeout(_)));
 }
+
+#[tokio::test]
+async fn a_page_with_video_posts_needs_publish_video() {
+    let env = Env::start().await;
+    env.account("facebook/harborpage");
+    let mut setup = env.setup("facebook/harborpage", InstagramLogin::Instagram);
+    let decline = |u: String| u + "&sandbox_decline=publish_video";
+    let (done, _, _) = env.login_with(&setup, decline).await;
+    assert!(
+        done.unwrap().missing_scopes.is_empty(),
+        "text-only Pages do without it"
+    );
+    setup.also_need = vec!["publish_video".into()];
+    let (done, _, _) = env.login_with(&setup, decline).await;
+    assert_eq!(done.unwrap().missing_scopes, ["publish_video"]);
+}

@@ -41,6 +41,7 @@ async fn login(w: &World, vault: &Vault, target: &str) {
         redirect: Redirect::Loopback(0),
         expected_id: Some(w.account(target).id.clone()),
         extra: vec![("sandbox_account".into(), t.account.clone())],
+        also_need: Vec::new(),
         timeout: Duration::from_secs(20),
     };
     let server = Callback::bind(0).await.unwrap();

@@ -83,6 +83,7 @@ impl Env {
             redirect: Redirect::Loopback(0),
             expected_id: None,
             extra: vec![("sandbox_account".into(), t.account.clone())],
+            also_need: Vec::new(),
             timeout: Duration::from_secs(20),
         }
     }
