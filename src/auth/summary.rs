@@ -171,3 +171,54 @@ pub fn calendar_warnings(calendar: &Path, now: DateTime<Utc>) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn account(renewable_in: Option<Duration>, needs_login: Option<&str>) -> AccountSummary {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        AccountSummary {
+            account: "tiktok/acme".into(),
+            platform: Platform::Tiktok,
+            id: String::new(),
+            username: None,
+            login: InstagramLogin::Instagram,
+            scopes: Vec::new(),
+            issued_at: now,
+            expires_at: None,
+            next_refresh: None,
+            renewable_until: renewable_in.map(|d| now + d),
+            needs_login: needs_login.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_grant_that_runs_out_within_a_week_warns_with_the_fix() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        assert_eq!(account(Some(Duration::days(20)), None).warning(now), None);
+        assert_eq!(
+            account(None, None).warning(now),
+            None,
+            "Page tokens never run out"
+        );
+        let soon = account(Some(Duration::days(5)), None).warning(now).unwrap();
+        assert!(soon.contains("runs out on 2026-12-06"), "{soon}");
+        assert!(soon.contains("postcal login tiktok/acme"), "{soon}");
+        let gone = account(Some(-Duration::hours(1)), None)
+            .warning(now)
+            .unwrap();
+        assert!(gone.contains("needs login"), "{gone}");
+        let refused = account(
+            Some(Duration::days(90)),
+            Some("revoked; run `postcal login tiktok/acme`"),
+        );
+        assert!(
+            refused
+                .warning(now)
+                .unwrap()
+                .starts_with("tiktok/acme needs login: revoked")
+        );
+    }
+}

@@ -195,6 +195,9 @@ fn human(rows: &[Row]) -> String {
 
 /// Instagram's and Threads' live publishing quota for each vault account.
 fn read_quotas(args: &Args, state_dir: &std::path::Path, rows: &mut [Row]) -> miette::Result<()> {
+    if !crate::auth::vault::Vault::exists_in(state_dir) {
+        return Ok(());
+    }
     let vault = super::login::open_vault(&args.dir, state_dir)?;
     let data = vault.read().map_err(|e| miette!("{e}"))?;
     let endpoints = args

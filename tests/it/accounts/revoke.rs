@@ -132,6 +132,20 @@ async fn a_revoked_grant_waits_for_login_while_other_accounts_publish() {
         warnings[0]
     );
 
+    // `plan`, `status` and `accounts` say so, with the command that fixes it.
+    for verb in ["plan", "status"] {
+        let out = crate::util::Postcal::new()
+            .args([verb, w.root().to_str().unwrap()])
+            .run();
+        let said = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            said.contains("threads/harbor needs login")
+                && said.contains("run `postcal login threads/harbor`"),
+            "{verb}: {}",
+            out.stderr
+        );
+    }
+
     // `postcal login` again; the daemon notices the vault changed at its next try.
     login(&w, &vault, "threads/harbor").await;
     assert!(
