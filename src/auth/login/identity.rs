@@ -59,6 +59,25 @@ async fn debug_scopes(
     Some((scopes, expires))
 }
 
+/// The permissions a Facebook user token holds (`GET /me/permissions`, status `granted`).
+async fn permissions(http: &reqwest::Client, base: &str, token: &Secret) -> Option<Vec<String>> {
+    let v = get(http, format!("{base}/me/permissions"), token, &[])
+        .await
+        .ok()?;
+    let granted = v
+        .get("data")?
+        .as_array()?
+        .iter()
+        .filter(|p| p.get("status").and_then(Value::as_str) == Some("granted"))
+        .filter_map(|p| {
+            p.get("permission")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect();
+    Some(granted)
+}
+
 /// Long-lived exchange (Meta), identity and scopes: the finished login.
 pub(super) async fn complete(
     http: &reqwest::Client,
@@ -142,6 +161,12 @@ pub(super) async fn complete(
             if let Some((s, exp)) = debug_scopes(http, &fb_graph, &access).await {
                 scopes_granted = Some(s);
                 expires_in = expires_in.or(exp.map(|t| t - now.timestamp()));
+            } else {
+                // debug_token with a user token works for the app's developers only; everyone
+                // may read their own `/me/permissions`.
+                scopes_granted = permissions(http, &fb_graph, &access)
+                    .await
+                    .or(scopes_granted);
             }
             let pages = get(
                 http,
