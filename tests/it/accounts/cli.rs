@@ -5,11 +5,18 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// A `postcal sandbox` process, killed on drop.
+/// A `postcal sandbox` process, killed on drop (a failing test leaves none behind).
 pub struct SandboxProcess {
     child: Child,
     pub url: String,
-    stderr: std::thread::JoinHandle<String>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl SandboxProcess {
@@ -36,14 +43,21 @@ impl SandboxProcess {
             .unwrap();
         let url = first.trim().rsplit(' ').next().unwrap().to_owned();
         assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-        Self { child, url, stderr }
+        Self {
+            child,
+            url,
+            stderr: Some(stderr),
+        }
     }
 
     /// Stops it and returns what it logged.
     pub fn stop(mut self) -> String {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.stderr.join().unwrap()
+        self.stderr
+            .take()
+            .map(|h| h.join().unwrap())
+            .unwrap_or_default()
     }
 }
 
