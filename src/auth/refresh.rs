@@ -6,7 +6,12 @@
 //! - **Threads**: `GET graph.threads.net/refresh_access_token?grant_type=th_refresh_token`,
 //!   same rules.
 //! - **Facebook Pages**: a Page token from a long-lived user token does not expire: nothing to
-//!   refresh. (Instagram with Facebook Login uses such a token too.)
+//!   refresh.
+//! - **Instagram with Facebook Login** publishes with the long-lived Facebook user token (60
+//!   days). It is renewed by exchanging it again (`grant_type=fb_exchange_token`, which needs
+//!   the Facebook app's secret) on the same schedule as Instagram tokens. Meta documents this
+//!   exchange for short-lived tokens (platform-rules §9.12); should it hand back the same expiry,
+//!   the account's summary warns a week before it runs out.
 //! - **TikTok**: `POST open.tiktokapis.com/v2/oauth/token/` (form) with `grant_type=
 //!   refresh_token`; the access token lives hours, the answer carries a **new refresh token and
 //!   the old one dies at once**, so the new set is handed to the provider's `on_change` (which
@@ -30,33 +35,51 @@ use crate::platform::{Platform, TargetKey};
 use crate::reconcile::publisher::BoxFuture;
 use crate::secret::Secret;
 
-/// Where the OAuth endpoints are (the real hosts, or the sandbox's).
+/// Where the OAuth pages and endpoints are (the real hosts, or the sandbox's).
 #[derive(Debug, Clone)]
 pub struct OAuthHosts {
     /// `https://graph.instagram.com`
     pub instagram_graph: String,
     /// `https://graph.threads.net`
     pub threads_graph: String,
+    /// `https://graph.facebook.com`
+    pub facebook_graph: String,
     /// `https://open.tiktokapis.com`
     pub tiktok_api: String,
+    /// `https://api.instagram.com` (Instagram Login's code exchange)
+    pub instagram_api: String,
+    /// `https://www.facebook.com` (Facebook Login's dialog)
+    pub facebook_www: String,
+    /// `https://www.instagram.com` (Instagram Login's authorize page)
+    pub instagram_www: String,
+    /// `https://threads.com` (Threads' authorize page)
+    pub threads_www: String,
+    /// `https://www.tiktok.com` (TikTok's authorize page)
+    pub tiktok_www: String,
 }
 
 impl OAuthHosts {
     pub fn real() -> Self {
-        Self {
-            instagram_graph: "https://graph.instagram.com".into(),
-            threads_graph: "https://graph.threads.net".into(),
-            tiktok_api: "https://open.tiktokapis.com".into(),
-        }
+        Self::at(|host| format!("https://{host}"))
     }
 
-    /// The sandbox at `root`.
+    /// The sandbox at `root`, which serves every host under `/{host}`.
     pub fn sandbox(root: &str) -> Self {
         let root = root.trim_end_matches('/');
+        Self::at(|host| format!("{root}/{host}"))
+    }
+
+    fn at(url: impl Fn(&str) -> String) -> Self {
         Self {
-            instagram_graph: format!("{root}/graph.instagram.com"),
-            threads_graph: format!("{root}/graph.threads.net"),
-            tiktok_api: format!("{root}/open.tiktokapis.com"),
+            instagram_graph: url("graph.instagram.com"),
+            threads_graph: url("graph.threads.net"),
+            facebook_graph: url("graph.facebook.com"),
+            tiktok_api: url("open.tiktokapis.com"),
+            instagram_api: url("api.instagram.com"),
+            facebook_www: url("www.facebook.com"),
+            instagram_www: url("www.instagram.com"),
+            threads_www: url("threads.com"),
+            tiktok_www: url("www.tiktok.com"),
         }
     }
 }
@@ -73,6 +96,20 @@ pub struct HttpRefresher {
     pub http: reqwest::Client,
     pub hosts: OAuthHosts,
     pub tiktok: Option<App>,
+    /// The Facebook app (Instagram with Facebook Login renews its user token with it).
+    pub facebook: Option<App>,
+}
+
+/// When `set` will next be due for a renewal (none: it never is).
+pub fn next_refresh(platform: Platform, set: &TokenSet) -> Option<DateTime<Utc>> {
+    let expires = set.expires_at?;
+    match platform {
+        Platform::Instagram | Platform::Threads => Some(
+            (set.issued_at + chrono::Duration::hours(24)).max(expires - chrono::Duration::days(30)),
+        ),
+        Platform::Tiktok => Some(expires - chrono::Duration::minutes(10)),
+        Platform::Facebook => None,
+    }
 }
 
 /// Whether `set` should be renewed at `now` (see the module docs).
@@ -117,6 +154,38 @@ impl HttpRefresher {
             expires_at: expires_in.map(|s| now + chrono::Duration::seconds(s)),
             ..set.clone()
         })
+    }
+
+    /// Instagram with Facebook Login: the user token exchanged again for a long-lived one.
+    async fn facebook_user(
+        &self,
+        target: &TargetKey,
+        set: &TokenSet,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TokenSet>, CredentialError> {
+        let Some(app) = &self.facebook else {
+            return Ok(None);
+        };
+        let resp = self
+            .http
+            .get(format!("{}/oauth/access_token", self.hosts.facebook_graph))
+            .query(&[
+                ("grant_type", "fb_exchange_token"),
+                ("client_id", app.client_id.as_str()),
+                ("client_secret", app.client_secret.expose()),
+                ("fb_exchange_token", set.access.expose()),
+            ])
+            .send()
+            .await;
+        let body = answer(target, &set.access, resp).await?;
+        let access = token_field(target, &body, "access_token")?;
+        let expires_in = body.get("expires_in").and_then(Value::as_i64);
+        Ok(Some(TokenSet {
+            access,
+            issued_at: now,
+            expires_at: expires_in.map(|s| now + chrono::Duration::seconds(s)),
+            ..set.clone()
+        }))
     }
 
     async fn tiktok(
@@ -234,7 +303,12 @@ impl Refresher for HttpRefresher {
             }
             let renewed = match target.platform {
                 Platform::Tiktok => self.tiktok(target, set, now).await?,
-                Platform::Instagram if set.login == InstagramLogin::Facebook => return Ok(None),
+                Platform::Instagram if set.login == InstagramLogin::Facebook => {
+                    match self.facebook_user(target, set, now).await? {
+                        Some(s) => s,
+                        None => return Ok(None),
+                    }
+                }
                 Platform::Instagram | Platform::Threads => self.meta(target, set, now).await?,
                 Platform::Facebook => return Ok(None),
             };

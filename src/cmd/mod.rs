@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod accounts;
 pub mod init;
+pub mod login;
 pub mod output;
 pub mod plan;
 pub mod resolve;
@@ -113,6 +115,8 @@ pub enum Command {
     Status(status::Args),
     Run(run::Args),
     Resolve(resolve::Args),
+    Login(login::Args),
+    Accounts(accounts::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -149,6 +153,8 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Run(args) => run::run(args),
         Command::Resolve(args) => resolve::run(args),
+        Command::Login(args) => login::run(args),
+        Command::Accounts(args) => accounts::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -129,6 +129,9 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         .into_iter()
         .map(|r| (r.key.clone(), r))
         .collect();
+    for w in crate::auth::summary::calendar_warnings(&args.dir, now) {
+        super::output::note(&format!("warning: {w}"));
+    }
     let horizon = now + args.horizon;
     let policy = Policy {
         horizon: args.horizon,

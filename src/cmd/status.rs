@@ -44,6 +44,9 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     // "No state yet" is true of a calendar postcal never ran on, not of a mistyped path.
     super::calendar_dir(&args.dir)?;
     let observed = state::read_observed(&state::state_dir(&args.dir)).into_diagnostic()?;
+    for w in crate::auth::summary::calendar_warnings(&args.dir, chrono::Utc::now()) {
+        super::output::note(&format!("warning: {w}"));
+    }
     let out = match args.format {
         StatusFormat::Human => {
             let plan_hint = if args.dir == Path::new(".") {

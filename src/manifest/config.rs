@@ -38,6 +38,49 @@ pub struct Config {
     /// The accounts posts can target, keyed `platform/name`.
     #[schemars(schema_with = "accounts_schema")]
     pub accounts: Vec<Account>,
+    /// The apps you registered with each platform, for `postcal login`. Only client ids and
+    /// redirect URIs go here: client secrets come from `POSTCAL_<PLATFORM>_CLIENT_SECRET` (or
+    /// the vault), never from the calendar.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apps: Option<Apps>,
+}
+
+/// One app per platform (Instagram with Facebook Login uses the `facebook` app).
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Apps {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instagram: Option<AppConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facebook: Option<AppConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threads: Option<AppConfig>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tiktok: Option<AppConfig>,
+}
+
+/// An app registered with a platform.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct AppConfig {
+    /// The app id (Meta) or client key (TikTok), as the platform's developer dashboard shows it.
+    pub client_id: Sp<String>,
+    /// The redirect URI registered with the app. Omit it to use a loopback address
+    /// (`http://127.0.0.1:PORT/callback`, where the platform allows it); an `https://` URI
+    /// makes `postcal login` ask you to paste the address the browser was sent to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<Sp<String>>,
+}
+
+impl Apps {
+    pub fn get(&self, platform: Platform) -> Option<&AppConfig> {
+        match platform {
+            Platform::Instagram => self.instagram.as_ref(),
+            Platform::Facebook => self.facebook.as_ref(),
+            Platform::Threads => self.threads.as_ref(),
+            Platform::Tiktok => self.tiktok.as_ref(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, JsonSchema)]
@@ -154,8 +197,10 @@ impl Config {
                 Vec::new()
             }
         };
+        let apps = f.get("apps").and_then(|n| read_apps(n, cx));
         f.finish(cx);
         Some(Config {
+            apps,
             timezone: timezone?,
             posts,
             media,
@@ -183,6 +228,33 @@ impl Config {
     pub fn max_lateness(&self) -> Option<&Sp<String>> {
         self.defaults.as_ref().and_then(|d| d.max_lateness.as_ref())
     }
+}
+
+fn read_apps(node: &Node, cx: &mut Cx) -> Option<Apps> {
+    let mut f = Fields::new(node, "apps", cx)?;
+    let app = |key: &'static str, f: &mut Fields, cx: &mut Cx| {
+        let n = f.get(key)?;
+        let mut a = Fields::new(n, "app", cx)?;
+        let client_id = a.required(
+            "client_id",
+            cx,
+            "add `client_id:` with the app id (Meta) or client key (TikTok) from the platform's developer dashboard",
+        );
+        let redirect_uri = a.optional("redirect_uri", cx);
+        a.finish(cx);
+        Some(AppConfig {
+            client_id: client_id?,
+            redirect_uri,
+        })
+    };
+    let apps = Apps {
+        instagram: app("instagram", &mut f, cx),
+        facebook: app("facebook", &mut f, cx),
+        threads: app("threads", &mut f, cx),
+        tiktok: app("tiktok", &mut f, cx),
+    };
+    f.finish(cx);
+    Some(apps)
 }
 
 fn read_accounts(node: &Node, cx: &mut Cx) -> Vec<Account> {

@@ -56,10 +56,16 @@ impl Context {
         e: CallError,
         step: super::graph::Step,
     ) -> Failure {
-        if e.is_invalid_token() {
+        let invalid = e.is_invalid_token();
+        if invalid {
             self.credentials.rejected(target, &access.token);
         }
-        e.classify(target.platform.display_name(), step, self.now())
+        let mut f = e.classify(target.platform.display_name(), step, self.now());
+        f.message = access.token.scrub(&f.message);
+        if invalid {
+            f.message = name_login(&f.message, target);
+        }
+        f
     }
 
     /// Stages every media file of the job for its platform.
@@ -98,4 +104,17 @@ impl Context {
         };
         self.stage(&media, platform).await
     }
+}
+
+/// A "needs login" message with the command that fixes it for this account.
+pub fn name_login(message: &str, target: &TargetKey) -> String {
+    message
+        .replace(
+            "run `postcal login` for this account",
+            &format!("run `postcal login {target}`"),
+        )
+        .replace(
+            "run `postcal login`",
+            &format!("run `postcal login {target}`"),
+        )
 }

@@ -134,7 +134,7 @@ impl Credentials for EnvCredentials {
 }
 
 /// An account's tokens as a provider keeps them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TokenSet {
     pub id: String,
     pub login: InstagramLogin,

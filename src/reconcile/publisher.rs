@@ -122,7 +122,9 @@ pub enum FailureClass {
     Ambiguous,
 }
 
-/// A classified failure of one step.
+use crate::secret::scrub_known;
+
+/// A classified failure of one step (its message scrubbed of every secret the process holds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub class: FailureClass,
@@ -134,7 +136,7 @@ impl Failure {
     pub fn retryable(message: impl Into<String>) -> Self {
         Self {
             class: FailureClass::Retryable { after_secs: None },
-            message: message.into(),
+            message: scrub_known(&message.into()),
         }
     }
 
@@ -144,28 +146,28 @@ impl Failure {
             class: FailureClass::Retryable {
                 after_secs: Some(secs),
             },
-            message: message.into(),
+            message: scrub_known(&message.into()),
         }
     }
 
     pub fn wait(until: DateTime<Utc>, message: impl Into<String>) -> Self {
         Self {
             class: FailureClass::Wait { until },
-            message: message.into(),
+            message: scrub_known(&message.into()),
         }
     }
 
     pub fn permanent(message: impl Into<String>) -> Self {
         Self {
             class: FailureClass::Permanent,
-            message: message.into(),
+            message: scrub_known(&message.into()),
         }
     }
 
     pub fn ambiguous(message: impl Into<String>) -> Self {
         Self {
             class: FailureClass::Ambiguous,
-            message: message.into(),
+            message: scrub_known(&message.into()),
         }
     }
 

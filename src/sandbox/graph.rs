@@ -47,7 +47,7 @@ impl GraphHost {
         }
     }
 
-    fn token_kinds(self) -> &'static [TokenKind] {
+    pub(crate) fn token_kinds(self) -> &'static [TokenKind] {
         match self {
             Self::Instagram => &[TokenKind::InstagramUser],
             Self::Facebook => &[TokenKind::FacebookUser, TokenKind::FacebookPage],
@@ -93,6 +93,7 @@ impl GraphCall {
 /// What a path means.
 enum Route {
     MetaToken(GraphHost),
+    DebugToken,
     Exchange(GraphHost),
     Refresh(GraphHost),
     IgCreate(String),
@@ -132,6 +133,9 @@ fn classify(host: GraphHost, method: &Method, segs: &[&str], world: &World) -> (
     match (host, segs) {
         (GraphHost::Facebook | GraphHost::Threads, ["oauth", "access_token"]) => {
             (Route::MetaToken(host), oauth_ep("token"))
+        }
+        (GraphHost::Facebook | GraphHost::Threads, ["debug_token"]) if !post => {
+            (Route::DebugToken, oauth_ep("debug_token"))
         }
         (GraphHost::Instagram | GraphHost::Threads, ["access_token"]) => {
             (Route::Exchange(host), oauth_ep("exchange"))
@@ -302,6 +306,7 @@ async fn handle(engine: &Arc<Engine>, route: Route, call: GraphCall) -> Result<R
     };
     match route {
         Route::MetaToken(host) => json(oauth::meta::code_exchange(engine, host, &call)),
+        Route::DebugToken => json(oauth::meta::debug_token(engine, &call)),
         Route::Exchange(host) => json(oauth::meta::long_lived_exchange(engine, host, &call)),
         Route::Refresh(host) => json(oauth::meta::refresh(engine, host, &call)),
         Route::IgCreate(user) => json(instagram::create_container(engine, &call, &user)),

@@ -1,6 +1,7 @@
 //! The integration tests: one binary for the whole project (one binary keeps link time down).
 //! `util` runs the real `postcal` binary; each subsystem has its own module.
 
+mod accounts;
 mod bad_input;
 mod daemon;
 mod publish;

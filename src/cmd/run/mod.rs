@@ -1,7 +1,8 @@
 //! `postcal run`: the daemon (or one pass of it with `--once`).
 
-mod logging;
+pub mod logging;
 mod report;
+mod tokens;
 pub mod wiring;
 
 use std::net::SocketAddr;
@@ -303,6 +304,14 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             };
         if let Some(w) = &wiring {
             tracing::info!(to = %w.describe, media = %w.media_server.addr(), "publishing");
+        }
+        // Tokens are renewed proactively on the run's clock: a daemon with nothing to publish
+        // for months must not let them expire (`--once` from cron renews them too).
+        if let Some(vault) = wiring.as_ref().and_then(|w| w.vault.clone()) {
+            let first = vault.maintain().await;
+            if !args.once {
+                tokio::spawn(tokens::keep_tokens_alive(vault, first, clock.clone(), stop_rx.clone()));
+            }
         }
         let options = Options {
             snapshot_dir,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use miette::{IntoDiagnostic, WrapErr, miette};
 
-use crate::auth::{App, HttpRefresher, OAuthHosts};
+use crate::auth::{App, HttpRefresher, OAuthHosts, VaultCredentials};
 use crate::clock::SharedClock;
 use crate::manifest::config::{Config, InstagramLogin};
 use crate::media::server::{MediaServer, ShareKey};
@@ -40,6 +40,8 @@ pub enum Destination {
 
 /// The publishers and what must live as long as they do.
 pub struct Wiring {
+    /// The vault's credentials, when the run uses a vault (the daemon keeps them renewed).
+    pub vault: Option<Arc<VaultCredentials>>,
     pub publisher: Arc<Publishers>,
     /// The in-process sandbox, alive as long as the run.
     _sandbox: Option<Sandbox>,
@@ -54,6 +56,7 @@ pub struct Wiring {
 struct Route {
     endpoints: Endpoints,
     credentials: Arc<dyn Credentials>,
+    vault: Option<Arc<VaultCredentials>>,
     base_url: Option<String>,
     verified: Vec<String>,
     sandbox: Option<Sandbox>,
@@ -86,15 +89,32 @@ pub async fn wire(
     let loopback = format!("http://{}", media_server.addr());
     let http = client(!matches!(to, Destination::Platforms { .. })).map_err(|e| miette!("{e}"))?;
     let route = match to {
-        Destination::Platforms { .. } => Route {
-            endpoints: Endpoints::real(),
-            credentials: Arc::new(EnvCredentials::from_config(config)),
-            base_url: config.public_url.as_ref().map(|u| u.value.clone()),
-            verified: Vec::new(),
-            sandbox: None,
-            describe: "the platforms".into(),
-            ledger_url: None,
-        },
+        Destination::Platforms { .. } => {
+            let env = EnvCredentials::from_config(config);
+            let vault = super::tokens::vault_credentials(
+                root,
+                state_dir,
+                config,
+                OAuthHosts::real(),
+                None,
+                &http,
+                &clock,
+            )?
+            .map(|v| Arc::new(v.env_overrides(env.clone())));
+            Route {
+                endpoints: Endpoints::real(),
+                credentials: match &vault {
+                    Some(v) => v.clone(),
+                    None => Arc::new(env),
+                },
+                vault,
+                base_url: config.public_url.as_ref().map(|u| u.value.clone()),
+                verified: Vec::new(),
+                sandbox: None,
+                describe: "the platforms".into(),
+                ledger_url: None,
+            }
+        }
         Destination::Sandbox => {
             let sandbox_config = SandboxConfig::default();
             let sandbox = Sandbox::start_with(
@@ -114,6 +134,7 @@ pub async fn wire(
             Route {
                 endpoints: Endpoints::sandbox(&root_url),
                 credentials: creds,
+                vault: None,
                 base_url: Some(loopback.clone()),
                 verified: vec![loopback],
                 sandbox: Some(sandbox),
@@ -155,9 +176,30 @@ pub async fn wire(
                 &http,
                 &clock,
             );
+            // Accounts logged in with `postcal login --sandbox-url` use the sandbox vault; the
+            // others the tokens the sandbox just issued.
+            let apps = SandboxConfig::default().apps;
+            let sandbox_apps = Some((
+                super::tokens::app_of(&apps.facebook),
+                super::tokens::app_of(&apps.tiktok),
+            ));
+            let vault = super::tokens::vault_credentials(
+                root,
+                state_dir,
+                config,
+                OAuthHosts::sandbox(&url),
+                sandbox_apps,
+                &http,
+                &clock,
+            )?
+            .map(|v| Arc::new(v.fallback(creds.clone())));
             Route {
                 endpoints: Endpoints::sandbox(&url),
-                credentials: creds,
+                credentials: match &vault {
+                    Some(v) => v.clone(),
+                    None => creds,
+                },
+                vault,
                 base_url: Some(loopback.clone()),
                 verified: vec![loopback],
                 sandbox: None,
@@ -189,6 +231,7 @@ pub async fn wire(
         facebook: Arc::new(FacebookPublisher::new(cx)),
     });
     Ok(Wiring {
+        vault: route.vault,
         publisher,
         ledger_url: route.ledger_url,
         _sandbox: route.sandbox,
@@ -300,6 +343,10 @@ fn sandbox_credentials(
     let refresher = HttpRefresher {
         http: http.clone(),
         hosts: OAuthHosts::sandbox(root),
+        facebook: Some(App {
+            client_id: sandbox.apps.facebook.client_id.clone(),
+            client_secret: sandbox.apps.facebook.client_secret.clone().into(),
+        }),
         tiktok: Some(App {
             client_id: sandbox.apps.tiktok.client_id.clone(),
             client_secret: sandbox.apps.tiktok.client_secret.clone().into(),

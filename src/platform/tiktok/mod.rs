@@ -120,12 +120,16 @@ impl TiktokPublisher {
         e: CallError,
         step: Step,
     ) -> Failure {
-        if e.is_invalid_token() {
+        let e_invalid = e.is_invalid_token();
+        if e_invalid {
             self.cx.credentials.rejected(target, &access.token);
         }
         let now = self.cx.now();
         let mut f = errors::classify(e, step, now, self.limits.daily_frees_at(target, now));
         f.message = access.token.scrub(&f.message);
+        if e_invalid {
+            f.message = crate::platform::context::name_login(&f.message, target);
+        }
         f
     }
 

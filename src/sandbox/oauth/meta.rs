@@ -153,6 +153,35 @@ pub(crate) fn code_exchange(
     })
 }
 
+/// `GET /debug_token?input_token=…` (Graph and Threads): what a token grants. The caller's own
+/// token authenticates the call; an unknown or dead input token reads `is_valid: false`.
+pub(crate) fn debug_token(engine: &Arc<Engine>, call: &GraphCall) -> Result<Value, GraphError> {
+    let now = engine.now();
+    let world = engine.world();
+    call.auth(&world, now)?;
+    let input = Secret::from(call.params.require("input_token")?);
+    let Ok(rec) = world
+        .tokens
+        .check(Some(&input), call.host.token_kinds(), now)
+    else {
+        return Ok(json!({ "data": { "is_valid": false, "scopes": [] } }));
+    };
+    let kind = if rec.kind == TokenKind::FacebookPage {
+        "PAGE"
+    } else {
+        "USER"
+    };
+    let unix = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or(0, |t| t.timestamp());
+    Ok(json!({ "data": {
+        "type": kind,
+        "is_valid": true,
+        "issued_at": rec.issued_at.timestamp(),
+        "expires_at": unix(rec.expires_at),
+        "scopes": rec.scopes.iter().collect::<Vec<_>>(),
+        "user_id": rec.subject,
+    } }))
+}
+
 fn flavour(
     engine: &Engine,
     host: GraphHost,

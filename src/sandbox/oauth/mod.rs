@@ -3,7 +3,10 @@
 //! exchange and refresh, TikTok's refresh with rotation and revoke).
 //!
 //! The authorize pages act for a sandbox account: the one named by the sandbox-only query
-//! parameter `sandbox_account` (a username), else the first account of that platform.
+//! parameter `sandbox_account` (a username), else the first account of that platform. Two more
+//! sandbox-only parameters play the person at the consent screen: `sandbox_decline=a,b` unticks
+//! those scopes (the code grants the rest), `sandbox_deny=1` refuses consent altogether
+//! (`error=access_denied`, as the platforms redirect).
 //!
 //! # Guarantees
 //! - Codes are single use and expire (`tokens.auth_code_secs`); the exchange must repeat the
@@ -226,12 +229,18 @@ fn authorize(engine: &Engine, flow: Flow, query: &str) -> Response {
     if flow != Flow::Facebook && get("response_type") != Some("code") {
         return fail("unsupported_response_type", "response_type must be code");
     }
-    let scopes = get("scope").map(scope_set).unwrap_or_default();
+    let mut scopes = get("scope").map(scope_set).unwrap_or_default();
     if flow != Flow::Facebook && scopes.is_empty() {
         return fail("invalid_scope", "scope is required");
     }
     if let Some(bad) = unknown_scope(flow, &scopes) {
         return fail("invalid_scope", &format!("Invalid Scopes: {bad}"));
+    }
+    if get("sandbox_deny").is_some() {
+        return fail("access_denied", "The user denied your request.");
+    }
+    if let Some(declined) = get("sandbox_decline").map(scope_set) {
+        scopes.retain(|s| !declined.contains(s));
     }
     let challenge = get("code_challenge").map(str::to_owned);
     if flow == Flow::TikTok {
