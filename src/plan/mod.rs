@@ -14,6 +14,7 @@
 
 pub mod compute;
 pub mod desired;
+pub mod diff;
 pub mod kind;
 pub mod render;
 pub mod repeats;

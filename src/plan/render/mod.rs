@@ -8,6 +8,7 @@
 
 mod human;
 mod json;
+mod markdown;
 pub mod post;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use chrono_tz::Tz;
 
 pub use human::human;
 pub use json::{FORMAT_VERSION, json};
+pub use markdown::{markdown, markdown_diff};
 
 use super::desired::{Desired, Preview};
 use super::repeats::Repeating;

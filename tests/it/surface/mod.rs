@@ -4,6 +4,7 @@
 
 mod exit_codes;
 mod messages;
+mod pull_request;
 mod readme;
 mod run;
 mod snapshots;

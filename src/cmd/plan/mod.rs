@@ -1,5 +1,7 @@
 //! `postcal plan`: what the daemon would do, and when.
 
+mod base;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -42,6 +44,14 @@ pub struct Args {
     /// scripts), instead of 0.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Show only what the calendar changes against this git revision (a branch against
+    /// `main`, for a pull request): slots added, moved, edited, removed, posts it blocks or
+    /// makes drift. Needs `git`; the revision is read without touching your working tree.
+    #[arg(long, value_name = "REF", conflicts_with = "against")]
+    pub base: Option<String>,
+    /// Like --base, against another copy of the calendar on disk.
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,6 +60,8 @@ pub enum PlanFormat {
     Human,
     /// A versioned JSON document (`format_version`).
     Json,
+    /// For a pull-request comment: a summary and a compact table, details collapsed.
+    Markdown,
 }
 
 /// The forms `--now` and `--until` accept, for their errors.
@@ -146,9 +158,34 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         repeats: &repeating,
         ..View::new(&plan, tz).with_previews(&desired)
     };
-    let out = match args.format {
-        PlanFormat::Human => render::human(&view, super::output::stdout_color()),
-        PlanFormat::Json => render::json(&view),
+    let base = match (&args.base, &args.against) {
+        (Some(rev), _) => {
+            let tree = base::checkout(&args.dir, rev)?;
+            Some((
+                rev.clone(),
+                base::plan_of(&tree.calendar, &records, now, &policy)?,
+                Some(tree),
+            ))
+        }
+        (None, Some(dir)) => Some((
+            dir.display().to_string(),
+            base::plan_of(dir, &records, now, &policy)?,
+            None,
+        )),
+        (None, None) => None,
+    };
+    let out = match (args.format, &base) {
+        (PlanFormat::Human, None) => render::human(&view, super::output::stdout_color()),
+        (PlanFormat::Json, None) => render::json(&view),
+        (PlanFormat::Markdown, None) => render::markdown(&view),
+        (format, Some((name, (base_plan, base_desired), _))) => {
+            let differences = plan::diff::diff((base_plan, base_desired), (&plan, &desired));
+            match format {
+                PlanFormat::Markdown => render::markdown_diff(&view, name, &differences),
+                PlanFormat::Json => base::json(name, &differences),
+                PlanFormat::Human => base::human(name, &differences, tz),
+            }
+        }
     };
     super::output::print(&out)?;
     Ok(if plan.errors > 0 {
