@@ -24,4 +24,4 @@ pub use publisher::{
     BoxFuture, Commit, Failure, FailureClass, FollowUp, LookupResult, Outcome, Prepared, Published,
     Publisher, SlotJob,
 };
-pub use watch::{CalendarWatcher, WatchOptions, watch};
+pub use watch::{CalendarWatcher, WatchOptions, watch, watch_on};

@@ -1,8 +1,8 @@
 //! Finding the manifests: the walk of the posts directory and its policy on names and links.
 //!
-//! - Hidden files and directories (`.git/`, `.postcal/`, `.#lock`), editor temporary files
-//!   (`*~`, `*.swp`, `#name#`, vim's `4913`) and non-YAML files are skipped silently;
-//!   `postcal.yaml` is never a manifest, even when the posts directory is the calendar root.
+//! - What [`crate::manifest::ignore`] lists (hidden names, editor temporaries) and non-YAML
+//!   files are skipped silently; `postcal.yaml` is never a manifest, even when the posts
+//!   directory is the calendar root.
 //! - Names that are not UTF-8 are reported (a manifest's path is stored as text), never
 //!   skipped silently.
 //! - The posts directory must resolve inside the calendar. Symlinked directories below it are
@@ -17,6 +17,7 @@ use super::report::Loader;
 use super::{CONFIG_FILE, display_path};
 use crate::diag::{Diagnostic, Span};
 use crate::manifest::config::Config;
+use crate::manifest::ignore::{is_ignored, is_manifest_name};
 use crate::regular_file::Kind;
 
 impl Loader<'_> {
@@ -217,44 +218,5 @@ fn with_span_or_config(d: Diagnostic, span: Option<Span>, root: &Path) -> Diagno
     match span {
         Some(span) => d.at(span, "here"),
         None => d.in_file(display_path(root, Path::new(CONFIG_FILE))),
-    }
-}
-
-/// Hidden files and editor temporaries.
-fn is_ignored(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
-        || (name.starts_with('#') && name.ends_with('#'))
-        || name == "4913"
-        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".orig"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-}
-
-fn is_manifest_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.ends_with(".yaml") || lower.ends_with(".yml")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ignores_hidden_and_editor_files() {
-        for name in [
-            ".git",
-            ".post.yaml.swp",
-            "post.yaml~",
-            "#post.yaml#",
-            "4913",
-            "a.yaml.tmp",
-        ] {
-            assert!(is_ignored(name), "{name}");
-        }
-        for name in ["post.yaml", "2026-12-launch.yml"] {
-            assert!(!is_ignored(name), "{name}");
-            assert!(is_manifest_name(name));
-        }
     }
 }
