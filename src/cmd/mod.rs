@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod explain;
 pub mod init;
 pub mod output;
 pub mod plan;
@@ -59,6 +60,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Validate(validate::Args),
+    Explain(explain::Args),
     Schema(schema::Args),
     Init(init::Args),
     Sandbox(sandbox::Args),
@@ -83,6 +85,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),
         Command::Sandbox(args) => sandbox::run(args),

@@ -16,7 +16,7 @@
 use super::limits::{Limit, MIB, n, plural, size};
 use super::text::chars;
 use super::{TargetCtx, check_link_url};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::manifest::FacebookOptions;
 
 /// Every Facebook number postcal checks, with its source.
@@ -30,16 +30,16 @@ pub struct Limits {
 }
 
 pub const LIMITS: Limits = Limits {
-    text: Limit::official(63_206, "facebook::text-too-long", "§3 POSTIZ, §9.13"),
+    text: Limit::official(63_206, Code::FacebookTextTooLong, "§3 POSTIZ, §9.13"),
     photos: Limit::unverified(
         10,
-        "facebook::too-many-photos",
+        Code::FacebookTooManyPhotos,
         "Mixpost's cap (platform-rules §3)",
     ),
-    photo_bytes: Limit::official(10 * MIB, "facebook::photo-too-large", "§3 Ayrshare, §9.13"),
+    photo_bytes: Limit::official(10 * MIB, Code::FacebookPhotoTooLarge, "§3 Ayrshare, §9.13"),
     photo_bytes_strict: Limit::unverified(
         4 * MIB,
-        "facebook::photo-too-large",
+        Code::FacebookPhotoTooLarge,
         "Facebook's error text as seen in client code (platform-rules §3)",
     ),
 };
@@ -49,7 +49,7 @@ pub fn check(cx: &TargetCtx, options: &FacebookOptions, diags: &mut Diagnostics)
     if !has_text && options.link.is_none() && cx.media.is_empty() {
         diags.push(
             Diagnostic::error(
-                "facebook::empty-post",
+                Code::FacebookEmptyPost,
                 format!(
                     "{} has no text, link or media; a Facebook post needs at least one",
                     cx.key()
@@ -64,11 +64,11 @@ pub fn check(cx: &TargetCtx, options: &FacebookOptions, diags: &mut Diagnostics)
     }
     check_text(cx, diags);
     if let Some(link) = &options.link {
-        check_link_url("facebook::invalid-link", link, diags);
+        check_link_url(Code::FacebookInvalidLink, link, diags);
         if !cx.media.is_empty() {
             diags.push(
                 Diagnostic::error(
-                    "facebook::link-with-media",
+                    Code::FacebookLinkWithMedia,
                     "a Facebook link post takes no media, and this target has media",
                 )
                 .at(link.span, "link post")
@@ -105,7 +105,7 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) {
     if videos > 0 && photos > 0 {
         diags.push(
             Diagnostic::error(
-                "facebook::mixed-media",
+                Code::FacebookMixedMedia,
                 format!(
                     "{} mixes {} and {}; postcal publishes a Facebook post as photos or as one \
                      video",
@@ -123,7 +123,7 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) {
     } else if videos > 1 {
         diags.push(
             Diagnostic::error(
-                "facebook::video-count",
+                Code::FacebookVideoCount,
                 format!(
                     "{} has {videos} videos; a Facebook video post takes one",
                     cx.key()

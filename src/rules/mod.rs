@@ -24,8 +24,10 @@
 //! error and a stricter unverified one is a warning (see each platform's table).
 //!
 //! # Codes
-//! Stable kebab-case `area::what` (`instagram::caption-too-long`): tools match on them. Every
-//! code has a failing fixture under `tests/fixtures/` (a test checks it).
+//! Rules name codes as [`crate::diag::Code`] variants, from the one registry
+//! ([`crate::diag::code`]) that `postcal explain` prints; the text of a code is stable, since
+//! tools match on it. Every code has a failing fixture under `tests/fixtures/` (a test checks
+//! it).
 
 pub mod calendar;
 pub mod facebook;
@@ -208,7 +210,11 @@ fn check_post(calendar: &Calendar, catalog: &MediaCatalog, post: &Post, diags: &
 }
 
 /// A link option (a link to share, a link attachment) must be one whole http(s) URL.
-fn check_link_url(code: &'static str, link: &crate::yaml::Sp<String>, diags: &mut Diagnostics) {
+fn check_link_url(
+    code: crate::diag::Code,
+    link: &crate::yaml::Sp<String>,
+    diags: &mut Diagnostics,
+) {
     if !text::is_http_url(&link.value) {
         diags.push(
             crate::diag::Diagnostic::error(code, format!("`{}` is not an http(s) URL", link.value))

@@ -162,6 +162,22 @@ impl Postcal {
     }
 }
 
+impl Output {
+    /// Asserts the process exited with `code`, printing everything it wrote if not.
+    #[track_caller]
+    pub fn assert_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "exit code (timed out: {})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.timed_out,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
 /// `postcal validate <calendar> --color never` and `--format json`, run from `dir`.
 pub struct Validated {
     pub human: Output,
