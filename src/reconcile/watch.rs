@@ -233,15 +233,16 @@ async fn debounce_loop(
                 () = clock.sleep_until(deadline) => break,
             }
         }
-        burst_ended();
         tracing::debug!(
             burst_ms = (clock.now() - first).num_milliseconds(),
             "calendar changed"
         );
+        // Before the wake-up: whoever sees the rescan sees the burst closed.
         progress.send_modify(|p| {
             p.burst_open = false;
             p.bursts += 1;
         });
+        burst_ended();
     }
 }
 

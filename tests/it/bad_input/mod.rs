@@ -29,7 +29,6 @@ pub fn probe(what: &str, dir: &Path, args: &[&str], code: i32) -> Output {
     let out = Postcal::new()
         .current_dir(dir)
         .args(args)
-        .env("NO_COLOR", "1")
         .timeout(Duration::from_secs(20))
         .run();
     let context = format!(

@@ -1,22 +1,31 @@
-//! `postcal explain`: every code of the registry explained by the real binary, a mistyped one
-//! refused with a suggestion.
+//! `postcal explain`: a code explained by the real binary, the list of every code, and a mistyped
+//! code refused with a suggestion.
 
 use postcal::diag::Code;
 
 use crate::util::Postcal;
 
+/// The binary prints what the registry says (every code's text is checked in-process by the
+/// registry's unit tests; here a code with a snippet and one without).
 #[test]
-fn every_code_is_explained_with_its_description_and_an_example_fix() {
-    for code in Code::ALL {
+fn a_code_is_explained_with_its_description_and_an_example_fix() {
+    for code in [Code::InstagramCaptionTooLong, Code::ThreadsTooManyLinks] {
         let out = Postcal::new().args(["explain", code.as_str()]).run();
         out.assert_code(0);
+        assert_eq!(out.stdout, postcal::diag::code::explain(code));
         assert!(
             out.stdout.starts_with(&format!("{code}\n\n")),
             "{}",
             out.stdout
         );
-        let first_fix_line = code.example_fix().lines().next().unwrap();
         let flat = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        let description = code
+            .description()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(flat.contains(&description), "{code}: {}", out.stdout);
+        let first_fix_line = code.example_fix().lines().next().unwrap();
         assert!(flat.contains(first_fix_line), "{code}: {}", out.stdout);
     }
 }
