@@ -34,7 +34,7 @@ use chrono::{DateTime, Utc};
 use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use super::daemon::Wakeup;
+use super::wakeup::Wakeup;
 use crate::clock::{Clock, SharedClock, WarpClock};
 use crate::manifest::ignore::{is_ignored, is_ignored_path, is_manifest_name};
 use crate::manifest::load::CONFIG_FILE;
