@@ -1,5 +1,5 @@
-//! Facebook Page rules (platform-rules §3): a target is a text post, a link post (`link`, no
-//! media), a photo post (one or several images) or a video post (one video).
+//! Facebook Page rules (docs/platform-rules.md §3): a target is a text post, a link post (`link`,
+//! no media), a photo post (one or several images) or a video post (one video).
 //!
 //! Facebook documents few of these numbers, so most come from clients (§9.13):
 //! - **Text**: Postiz caps at 63,206 characters, Mixpost at 5,000; Meta gives no figure. A limit
@@ -10,8 +10,8 @@
 //!   (Ayrshare). Above 10 MiB is an error, above 4 MiB a warning.
 //! - **Photos per post**: undocumented; Mixpost caps at 10: a warning above it.
 //! - **Formats**: JPEG, PNG, GIF, TIFF, HEIF and WebP (client code): every image format postcal
-//!   reads, so there is no format rule. Videos go to `/videos`, whose limits platform-rules does
-//!   not give: postcal checks only that a post has one video and no photos with it.
+//!   reads, so there is no format rule. Videos go to `/videos`, whose limits docs/platform-rules.md
+//!   does not give: postcal checks only that a post has one video and no photos with it.
 
 use super::limits::{Limit, MIB, n, plural, size};
 use super::text::chars;

@@ -4,7 +4,7 @@
 //! Layout: [`calendar`] holds calendar-wide rules (ids, accounts, times, cron), [`media`] resolves
 //! and probes media files (each file once, however many posts use it), [`text`] counts text the
 //! way each platform does, and one file per platform holds that platform's rules with its limits
-//! in one table citing `platform-rules.md`.
+//! in one table citing `docs/platform-rules.md`.
 //!
 //! # Guarantees
 //! - All problems are collected; no rule stops the others.
@@ -17,8 +17,9 @@
 //!   never published.
 //! - **Warning**: the post publishes, but not exactly as written: postcal fixes it itself
 //!   (PNG converted to JPEG, an MP4 remuxed to put `moov` first and drop edit lists), the
-//!   platform silently ignores part of it (a caption on an Instagram story), or the limit broken is only known from third-party or outdated sources
-//!   ([`limits::Limit::unverified`]), so the platform may well accept it.
+//!   platform silently ignores part of it (a caption on an Instagram story), or the limit broken is
+//!   only known from third-party or outdated sources ([`limits::Limit::unverified`]), so the
+//!   platform may well accept it.
 //!
 //! Where sources disagree on a limit that certainly exists, the most permissive figure is the
 //! error and a stricter unverified one is a warning (see each platform's table).

@@ -1,4 +1,4 @@
-//! Threads rules (platform-rules §4): a target is a text post (no media, optionally a
+//! Threads rules (docs/platform-rules.md §4): a target is a text post (no media, optionally a
 //! `link_attachment`), a single image or video, or a carousel of 2 to 20 (mixing allowed).
 //!
 //! **Counting unit**: characters, with emoji counted as their UTF-8 byte length

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod daemon;
+mod docs;
 mod publish;
 mod sandbox;
 mod util;

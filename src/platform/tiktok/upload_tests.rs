@@ -13,7 +13,7 @@ use crate::reconcile::publisher::BoxFuture;
 use crate::reconcile::{FailureClass, Outcome};
 use crate::secret::Secret;
 
-/// The strict reading of platform-rules §2.4, written independently of the plan.
+/// The strict reading of docs/platform-rules.md §2.4, written independently of the plan.
 fn strictly_valid(p: &ChunkPlan) -> Result<(), String> {
     let (size, chunk, n) = (p.video_size, p.chunk_size, p.total_chunk_count);
     if size < 5_000_000 {

@@ -1,5 +1,5 @@
-//! Instagram rules (platform-rules §1): what kind of post a target makes, and what that kind
-//! accepts.
+//! Instagram rules (docs/platform-rules.md §1): what kind of post a target makes, and what that
+//! kind accepts.
 //!
 //! **Kind**: `kind:` when given; otherwise one image is a feed post, one video a reel (single
 //! feed videos are published as reels since 2023-11-09, §1.2) and several media a carousel.

@@ -19,13 +19,13 @@ pub const MIB: u64 = 1024 * 1024;
 pub const GIB: u64 = 1024 * MIB;
 
 /// One limit: its value, the code of the diagnostic when it is broken, and where the number
-/// comes from (a platform-rules.md section and source key).
+/// comes from (a docs/platform-rules.md section and source key).
 #[derive(Debug, Clone, Copy)]
 pub struct Limit<T> {
     pub value: T,
     pub code: Code,
-    /// platform-rules.md section and source key; for unverified limits, written for users
-    /// ("Mixpost's cap (platform-rules §3)"), as warnings quote it.
+    /// docs/platform-rules.md section and source key; for unverified limits, written for users
+    /// ("Mixpost's cap (docs/platform-rules.md §3)"), as warnings quote it.
     pub source: &'static str,
     pub strength: Strength,
 }

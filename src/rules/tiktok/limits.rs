@@ -1,5 +1,5 @@
 //! Every TikTok number postcal checks: one table ([`LIMITS`]), each row with its
-//! platform-rules.md section and source key.
+//! docs/platform-rules.md section and source key.
 
 use crate::diag::Code;
 use crate::media::MediaFormat::{Jpeg, Png, Webp};

@@ -1,5 +1,5 @@
-//! TikTok rules (platform-rules §2): a target is a video post (one video) or a photo post (1 to
-//! 35 photos), never both; privacy must be chosen, and allowed for the account.
+//! TikTok rules (docs/platform-rules.md §2): a target is a video post (one video) or a photo post
+//! (1 to 35 photos), never both; privacy must be chosen, and allowed for the account.
 //!
 //! **Counting unit**: UTF-16 units (TT-DP, TT-PHOTO). A video's caption is the post's `text`
 //! (≤2,200); a photo post has a `title` (≤90) and the `text` as its description (≤4,000).
