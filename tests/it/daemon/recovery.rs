@@ -38,9 +38,7 @@ async fn a_restart_after_a_kill_at_any_step_publishes_exactly_once() {
         let key = slot("launch", t(0));
         h.fake.script(step, script);
         let d = h.spawn();
-        tokio::time::timeout(std::time::Duration::from_secs(10), h.fake.wait_hung())
-            .await
-            .unwrap_or_else(|_| panic!("{name}: never reached the crash point"));
+        h.hung(name).await;
         d.kill().await;
         h.store.crash();
         h.fake.clear_scripts();
@@ -70,9 +68,7 @@ async fn a_kill_during_the_look_up_after_an_ambiguous_commit_publishes_once() {
         h.fake.script(Step::Commit, [commit]);
         h.fake.script(Step::Lookup, [Script::Hang]);
         let d = h.spawn();
-        tokio::time::timeout(std::time::Duration::from_secs(10), h.fake.wait_hung())
-            .await
-            .unwrap();
+        h.hung(&format!("applied={applied}")).await;
         d.kill().await;
         h.store.crash();
         h.fake.clear_scripts();
@@ -159,7 +155,7 @@ async fn an_armed_slot_whose_post_was_deleted_is_looked_up_but_never_committed()
     let key = slot("launch", t(0));
     h.fake.script(Step::Commit, [Script::Hang]);
     let d = h.spawn();
-    h.fake.wait_hung().await;
+    h.hung("commit").await;
     d.kill().await;
     h.fake.clear_scripts();
     h.cal.remove("launch.yaml");
@@ -222,9 +218,7 @@ async fn a_stop_while_the_publisher_hangs_rests_at_a_persisted_state_and_a_resta
             h.fake.script(step, [script]);
         }
         let d = h.spawn();
-        tokio::time::timeout(std::time::Duration::from_secs(10), h.fake.wait_hung())
-            .await
-            .unwrap_or_else(|_| panic!("{name}: the publisher never hung"));
+        h.hung(name).await;
         // Within 10 s, although the hanging call's own limit is minutes away.
         d.stop().await;
         // Only what was flushed counts.

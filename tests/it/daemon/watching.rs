@@ -166,32 +166,31 @@ fn manifest(id: &str) -> String {
     )
 }
 
+/// Wherever `posts:` points, even a top-level folder called `target` or the root itself, a new
+/// manifest there is noticed; in the root, other files are not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_folder_the_walk_reads_is_watched_even_one_called_target() {
-    let h = Harness::new(t(0));
-    let posts = posts_in(&h, "target");
-    let mut w = Watching::start(&h);
-    let mut d = h.spawn();
-    d.until("start", |v| v.rescans >= 1).await;
-    std::fs::write(posts.join("a.yaml"), manifest("a")).unwrap();
-    one_rescan(&mut d, &mut w, &posts, 2, "a manifest in target/").await;
-    assert!(has(&d.view.borrow().plan, &slot("a", t(60)), "wait"));
-    d.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn with_posts_in_the_root_a_manifest_there_is_noticed() {
-    let h = Harness::new(t(0));
-    let root = posts_in(&h, ".");
-    let mut w = Watching::start(&h);
-    let mut d = h.spawn();
-    d.until("start", |v| v.rescans >= 1).await;
-    std::fs::write(root.join("a.yaml"), manifest("a")).unwrap();
-    one_rescan(&mut d, &mut w, &root, 2, "a manifest in the root").await;
-    assert!(has(&d.view.borrow().plan, &slot("a", t(60)), "wait"));
-    // Other files in the root are not the calendar's.
-    std::fs::write(root.join("postcal.log"), "started\n").unwrap();
-    w.settle(&root).await;
-    assert!(!w.burst_open(), "a log file opened a burst");
-    d.stop().await;
+async fn every_folder_the_walk_reads_is_watched() {
+    for posts in ["target", "."] {
+        let what = format!("a manifest in `{posts}`");
+        let h = Harness::new(t(0));
+        let dir = posts_in(&h, posts);
+        let mut w = Watching::start(&h);
+        let mut d = h.spawn();
+        d.until("start", |v| v.rescans >= 1).await;
+        std::fs::write(dir.join("a.yaml"), manifest("a")).unwrap();
+        one_rescan(&mut d, &mut w, &dir, 2, &what).await;
+        assert!(
+            has(&d.view.borrow().plan, &slot("a", t(60)), "wait"),
+            "{what}"
+        );
+        if posts == "." {
+            std::fs::write(dir.join("postcal.log"), "started\n").unwrap();
+            w.settle(&dir).await;
+            assert!(
+                !w.burst_open(),
+                "a log file next to postcal.yaml opened a burst"
+            );
+        }
+        d.stop().await;
+    }
 }

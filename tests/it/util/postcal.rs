@@ -205,13 +205,12 @@ impl Process {
         limit: Duration,
         ready: impl Fn(&str) -> bool,
     ) -> String {
-        self.stdout.wait_for(limit, &ready).unwrap_or_else(|| {
-            panic!(
-                "postcal never printed {what} on stdout within {limit:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-                self.stdout(),
-                self.stderr()
-            )
-        })
+        self.wait_on(
+            &self.stdout,
+            &format!("printed {what} on stdout"),
+            limit,
+            &ready,
+        )
     }
 
     /// Waits at most `limit` for stderr to satisfy `ready` (a log line); returns it.
@@ -222,9 +221,20 @@ impl Process {
         limit: Duration,
         ready: impl Fn(&str) -> bool,
     ) -> String {
-        self.stderr.wait_for(limit, &ready).unwrap_or_else(|| {
+        self.wait_on(&self.stderr, &format!("logged {what}"), limit, &ready)
+    }
+
+    #[track_caller]
+    fn wait_on(
+        &self,
+        stream: &Capture,
+        what: &str,
+        limit: Duration,
+        ready: &dyn Fn(&str) -> bool,
+    ) -> String {
+        stream.wait_for(limit, ready).unwrap_or_else(|| {
             panic!(
-                "postcal never logged {what} within {limit:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+                "postcal never {what} within {limit:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
                 self.stdout(),
                 self.stderr()
             )
