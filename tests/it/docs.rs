@@ -203,10 +203,10 @@ fn every_cited_section_row_and_source_exists() {
                     ));
                 }
             }
-            if let Some(key) = source_key(&c.rest).filter(|_| c.doc == Doc::PlatformRules) {
-                if !keys.iter().any(|k| k == key) {
-                    problems.push(format!("{}: source key {key} is not in the table", c.at));
-                }
+            if let Some(key) = source_key(&c.rest).filter(|_| c.doc == Doc::PlatformRules)
+                && !keys.iter().any(|k| k == key)
+            {
+                problems.push(format!("{}: source key {key} is not in the table", c.at));
             }
         }
     }

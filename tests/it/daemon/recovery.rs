@@ -187,7 +187,9 @@ async fn an_armed_slot_whose_post_was_deleted_is_looked_up_but_never_committed()
 #[tokio::test]
 async fn a_stop_while_the_publisher_hangs_rests_at_a_persisted_state_and_a_restart_publishes_once()
 {
-    let cases: Vec<(&str, Vec<(Step, Script)>, &str)> = vec![
+    // (what hangs, the scripts, the state the record rests at)
+    type Case = (&'static str, Vec<(Step, Script)>, &'static str);
+    let cases: Vec<Case> = vec![
         (
             "hung in prepare",
             vec![(Step::Prepare, Script::Hang)],

@@ -40,6 +40,8 @@ pub struct Output {
     pub stderr: String,
     /// Wall time from spawn to exit.
     pub elapsed: Duration,
+    /// CPU time the process used (user and system): what it cost, however busy the machine.
+    pub cpu: Duration,
     /// Peak resident memory of the process, in KiB.
     pub max_rss_kib: u64,
     /// Whether it was killed for running past the timeout.
@@ -167,8 +169,8 @@ impl Output {
 pub struct Process {
     pid: libc::pid_t,
     started: Instant,
-    /// Its wait status, peak memory and run time, once reaped.
-    exit: Option<(libc::c_int, u64, Duration)>,
+    /// What wait4 said once it was reaped.
+    exit: Option<Exit>,
     stdout: Capture,
     stderr: Capture,
     readers: Vec<JoinHandle<()>>,
@@ -279,13 +281,14 @@ impl Process {
         for reader in self.readers.drain(..) {
             reader.join().expect("output reader");
         }
-        let (status, max_rss_kib, elapsed) = self.exit.expect("reaped");
+        let exit = self.exit.expect("reaped");
         Output {
-            code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+            code: libc::WIFEXITED(exit.status).then(|| libc::WEXITSTATUS(exit.status)),
             stdout: self.stdout.text(),
             stderr: self.stderr.text(),
-            elapsed,
-            max_rss_kib,
+            elapsed: exit.elapsed,
+            cpu: exit.cpu,
+            max_rss_kib: exit.max_rss_kib,
             timed_out,
         }
     }
@@ -302,8 +305,16 @@ impl Process {
         // SAFETY: waits for our own child; the pointers are to locals that outlive the call.
         let got = unsafe { libc::wait4(self.pid, &mut status, flags, &mut usage) };
         if got == self.pid {
-            let rss = u64::try_from(usage.ru_maxrss).unwrap_or(0);
-            self.exit = Some((status, rss, self.started.elapsed()));
+            let time = |t: libc::timeval| {
+                Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+                    + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+            };
+            self.exit = Some(Exit {
+                status,
+                elapsed: self.started.elapsed(),
+                cpu: time(usage.ru_utime) + time(usage.ru_stime),
+                max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+            });
             return true;
         }
         assert!(got == 0, "wait4: {}", std::io::Error::last_os_error());
@@ -318,6 +329,15 @@ impl Drop for Process {
             self.reap(true);
         }
     }
+}
+
+/// How a reaped process ended, from wait4.
+#[derive(Clone, Copy)]
+struct Exit {
+    status: libc::c_int,
+    elapsed: Duration,
+    cpu: Duration,
+    max_rss_kib: u64,
 }
 
 /// Bytes a reader thread collects from a pipe, and a way to wait for them.
