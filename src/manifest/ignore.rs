@@ -1,5 +1,5 @@
 //! The files of a calendar postcal never reads: one list, used by the walk that finds manifests
-//! ([`super::load`]) and by the watcher that notices edits ([`crate::reconcile::watch`]), so a
+//! ([`super::load`]) and by the watcher that notices edits ([`crate::reconcile::watch`](mod@crate::reconcile::watch)), so a
 //! file one of them skips is never waited for by the other, and a folder the walk reads is
 //! always watched.
 //!

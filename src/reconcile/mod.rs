@@ -6,7 +6,7 @@
 //! - [`backoff`]: exponential backoff with jitter;
 //! - [`daemon`]: the level-triggered loop ([`Daemon`]);
 //! - [`calendar`]: the daemon's view of the calendar (rescans, content rebuilt when due);
-//! - [`watch`]: the calendar watcher (debounced, capped), which bumps a [`Wakeup`];
+//! - [`watch`](mod@watch): the calendar watcher (debounced, capped), which bumps a [`Wakeup`];
 //! - [`fake`]: a scriptable fake platform for tests, and the `--dry-run` recorder.
 
 pub mod backoff;

@@ -1,5 +1,5 @@
 //! The registry of diagnostic codes: every code postcal can report, with what it means and an
-//! example fix, generated from one list ([`table`]) into the [`Code`] enum.
+//! example fix, generated from one list (`table.rs`) into the [`Code`] enum.
 //!
 //! Rules name a code as a variant (`Code::InstagramCaptionTooLong`), never as a string, so a
 //! code cannot be misspelt, and everything that needs the whole set iterates [`Code::ALL`]:
@@ -11,12 +11,12 @@
 //! - Codes order by their text, so sorting diagnostics by code is sorting by what users read.
 //!
 //! # Adding a code
-//! Add a line to [`table`] (variant, text, what it means, an example fix), emit it from a rule,
+//! Add a line to `table.rs` (variant, text, what it means, an example fix), emit it from a rule,
 //! and add a failing fixture under `tests/fixtures/` (the coverage test says which is missing).
 
 use std::fmt;
 
-/// Generates [`Code`] and its lookups from the list in [`table`]: one entry per code,
+/// Generates [`Code`] and its lookups from the list in `table.rs`: one entry per code,
 /// `Variant "area::what" "what it means" "an example fix";`. A fix's first line says what to
 /// do; any further lines are shown verbatim (a snippet of YAML, a command).
 macro_rules! codes {

@@ -36,9 +36,9 @@ pub struct Options {
     /// Slots worked on at once, across accounts.
     pub concurrency: usize,
     pub limits: CallLimits,
-    /// Return from [`Daemon::run`] once nothing is left to publish (demos, tests).
+    /// Return from [`Daemon::run`](super::Daemon::run) once nothing is left to publish (demos, tests).
     pub exit_when_idle: bool,
-    /// Return from [`Daemon::run`] once the clock reaches this time.
+    /// Return from [`Daemon::run`](super::Daemon::run) once the clock reaches this time.
     pub until: Option<DateTime<Utc>>,
     /// Sees every record a slot's work ends with (the CLI prints publications as they happen).
     pub observer: Option<Observer>,
