@@ -137,7 +137,7 @@ mod tests {
             crate::manifest::Post::read(node, origin, &mut cx);
             let help = diags
                 .iter()
-                .find(|d| d.code == "manifest::unknown-field")
+                .find(|d| d.code == crate::diag::Code::ManifestUnknownField)
                 .and_then(|d| d.help.clone())
                 .unwrap_or_default();
             let mut reader: Vec<String> = help

@@ -249,7 +249,7 @@ mod tests {
         assert!(
             problems
                 .iter()
-                .all(|(code, _)| *code == "config::placeholder-account-id"),
+                .all(|(code, _)| *code == crate::diag::Code::ConfigPlaceholderAccountId),
             "{problems:?}"
         );
         assert_eq!(

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod accounts;
+pub mod explain;
 pub mod init;
 pub mod login;
 pub mod output;
@@ -107,6 +108,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Validate(validate::Args),
+    Explain(explain::Args),
     Schema(schema::Args),
     Init(init::Args),
     Sandbox(sandbox::Args),
@@ -145,6 +147,7 @@ pub fn main() -> ExitCode {
     }));
     let result = match cli.command {
         Command::Validate(args) => validate::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Init(args) => init::run(args),
         Command::Sandbox(args) => sandbox::run(args),

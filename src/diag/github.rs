@@ -33,7 +33,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, summary: &Summary
             }
             Location::None => {}
         }
-        props.push(format!("title={}", escape_property(d.code)));
+        props.push(format!("title={}", escape_property(d.code.as_str())));
         let mut message = d.message.clone();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
@@ -63,7 +63,7 @@ fn escape_property(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Diagnostic;
+    use crate::diag::{Code, Diagnostic};
 
     #[test]
     fn escapes_message_and_properties() {
@@ -76,7 +76,7 @@ mod tests {
         let mut sources = SourceMap::new();
         let id = sources.add("posts/a,b.yaml", "id: x\ntext: héllo\n");
         let d = Diagnostic::error(
-            "instagram::caption-too-long",
+            Code::InstagramCaptionTooLong,
             "caption has 5 characters; 1: 2",
         )
         .at(crate::diag::Span::new(id, 12, 6), "here")

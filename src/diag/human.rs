@@ -90,7 +90,7 @@ fn group<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> (Option<&'a Path>, &'
         Location::File(path) => Some(path.as_path()),
         Location::None => None,
     };
-    (path, d.code)
+    (path, d.code.as_str())
 }
 
 /// A diagnostic seen through miette's `Diagnostic` trait.
@@ -109,7 +109,7 @@ struct View<'a> {
 impl<'a> View<'a> {
     fn new(d: &Diagnostic, sources: &'a SourceMap) -> Self {
         let mut view = Self {
-            code: d.code,
+            code: d.code.as_str(),
             severity: d.severity,
             message: d.message.clone(),
             help: d.help.clone(),
@@ -351,7 +351,7 @@ impl miette::Diagnostic for View<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::Span;
+    use crate::diag::{Code, Span};
 
     /// Every span of a small text, with 0 to 2 context lines: the window reads exactly what
     /// miette reads from the whole text.
@@ -406,8 +406,11 @@ mod tests {
         let diagnostics: Vec<Diagnostic> = ["threads", "instagram"]
             .iter()
             .map(|p| {
-                Diagnostic::error("x::text-too-long", format!("too long for {p}"))
-                    .at(Span::new(id, start, caption.len()), "length 2,560")
+                Diagnostic::error(
+                    crate::diag::Code::ThreadsTextTooLong,
+                    format!("too long for {p}"),
+                )
+                .at(Span::new(id, start, caption.len()), "length 2,560")
             })
             .collect();
         let out = render(&diagnostics, &map, &Summary::default(), false);
@@ -428,7 +431,7 @@ mod tests {
         let mut diagnostics = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             diagnostics.push(
-                Diagnostic::error("manifest::unknown-field", format!("unknown field key{i}"))
+                Diagnostic::error(Code::ManifestUnknownField, format!("unknown field key{i}"))
                     .at(Span::new(id, start, 3), "here"),
             );
             start += line.len();

@@ -79,7 +79,7 @@ pub fn render(diagnostics: &[Diagnostic], sources: &SourceMap, summary: &Summary
 
 fn entry<'a>(d: &'a Diagnostic, sources: &SourceMap) -> Entry<'a> {
     let mut entry = Entry {
-        code: d.code,
+        code: d.code.as_str(),
         severity: d.severity,
         message: &d.message,
         help: d.help.as_deref(),

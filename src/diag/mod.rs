@@ -1,21 +1,24 @@
 //! Diagnostics: every problem postcal finds in a calendar, collected (never fail-fast) and
 //! rendered for people (`human`, through miette), machines (`json`) and CI (`github`).
 //!
-//! A [`Diagnostic`] has a stable kebab-case [`code`](Diagnostic::code) such as
-//! `instagram::caption-too-long`, a message that names the value and the limit, a primary label
-//! on the exact YAML value, and help that says what to do.
+//! A [`Diagnostic`] has a stable kebab-case [`Code`] such as `instagram::caption-too-long`
+//! (every code is in one registry, [`code`], which `postcal explain` prints), a message that
+//! names the value and the limit, a primary label on the exact YAML value, and help that says
+//! what to do.
 //!
 //! # Guarantees
 //! - Codes are stable: tools may match on them. Renaming one is a breaking change of the JSON
 //!   format (see [`json::FORMAT_VERSION`]).
 //! - Rendering is deterministic: [`Diagnostics::sorted`] orders by file, position, then code.
 
+pub mod code;
 pub mod github;
 pub mod human;
 pub mod json;
 mod source;
 pub mod suggest;
 
+pub use code::Code;
 pub use source::{Position, SourceFile, SourceId, SourceMap, Span};
 
 use std::path::PathBuf;
@@ -47,7 +50,7 @@ pub enum Location {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    pub code: Code,
     pub severity: Severity,
     pub message: String,
     pub location: Location,
@@ -57,7 +60,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self {
             code,
             severity: Severity::Error,
@@ -68,7 +71,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Warning,
             ..Self::error(code, message)

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::targets::parse_target_key;
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::keyword_enum;
 use crate::platform::Platform;
 use crate::yaml::{Cx, Fields, Node, NodeKind, Sp};
@@ -190,7 +190,7 @@ impl Config {
         let accounts = match f.get("accounts") {
             Some(n) => read_accounts(n, cx),
             None => {
-                let d = Diagnostic::error("config::no-accounts", "postcal.yaml has no `accounts`")
+                let d = Diagnostic::error(Code::ConfigNoAccounts, "postcal.yaml has no `accounts`")
                     .at(f.span(cx), "`accounts` missing here")
                     .help("add `accounts:` with entries such as `instagram/acme: { id: \"1784...\" }`");
                 cx.push(d);

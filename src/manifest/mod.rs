@@ -1,11 +1,12 @@
-//! The calendar model: `postcal.yaml` ([`Config`]) and post manifests ([`Post`]), and loading
-//! them from a directory ([`load`]).
+//! The calendar model: `postcal.yaml` ([`Config`]) and post manifests ([`Post`]), loading
+//! them from a directory ([`load`]), and which files of it postcal never reads ([`ignore`]).
 //!
 //! Reading is lenient in one way only: a document with problems still yields whatever could be
 //! read, so later checks can report their own problems in the same run. Nothing is guessed: a
 //! value that cannot be read is reported and left out.
 
 pub mod config;
+pub mod ignore;
 pub mod load;
 pub mod post;
 pub mod targets;

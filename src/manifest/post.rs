@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::targets::{Target, read_targets};
-use crate::diag::{Diagnostic, SourceId, Span};
+use crate::diag::{Code, Diagnostic, SourceId, Span};
 use crate::keyword_enum;
 use crate::yaml::{Cx, Fields, FromNode, Node, NodeKind, Sp};
 
@@ -102,7 +102,7 @@ impl Post {
         let targets = match f.get("targets") {
             Some(node) => read_targets(node, cx),
             None => {
-                let d = Diagnostic::error("manifest::missing-field", "post is missing the required field `targets`")
+                let d = Diagnostic::error(Code::ManifestMissingField, "post is missing the required field `targets`")
                     .at(f.span(cx), "`targets` missing here")
                     .help("add `targets:` with at least one `platform/account` from postcal.yaml, e.g. `instagram/acme: {}`");
                 cx.push(d);
@@ -157,7 +157,7 @@ impl MediaRef {
     pub fn read_list(node: &Node, cx: &mut Cx) -> Option<Vec<MediaRef>> {
         let NodeKind::Seq(items) = &node.kind else {
             let d = Diagnostic::error(
-                "manifest::wrong-type",
+                Code::ManifestWrongType,
                 format!("expected a list of media, found {}", node.describe()),
             )
             .at(cx.span(node), "expected a list")

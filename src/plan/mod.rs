@@ -1,5 +1,5 @@
 //! The plan: what the daemon will do, as a pure function of the desired state (the manifests),
-//! the observed state (the records), the time and a policy (design.md §3).
+//! the observed state (the records), the time and a policy (docs/design.md §3).
 //!
 //! - [`desired`]: the calendar turned into posts, schedules and content hashes (reads media);
 //! - [`compute`]: [`plan()`], pure;

@@ -1,6 +1,6 @@
-//! The container protocol Instagram and Threads share (platform-rules §1.2–§1.4, §4): create
-//! containers, wait until they are `FINISHED`, publish one, and find out afterwards what became
-//! of it.
+//! The container protocol Instagram and Threads share (docs/platform-rules.md §1.2–§1.4, §4):
+//! create containers, wait until they are `FINISHED`, publish one, and find out afterwards what
+//! became of it.
 //!
 //! # Guarantees
 //! - Polling follows the platforms' advice and never hammers: the first look after a few

@@ -1,4 +1,4 @@
-//! The Facebook Pages publisher (platform-rules §3), with a Page token.
+//! The Facebook Pages publisher (docs/platform-rules.md §3), with a Page token.
 //!
 //! - **Text or link post**: nothing to prepare; commit = `POST /{page}/feed` (`message`,
 //!   `link`).

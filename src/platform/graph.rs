@@ -1,5 +1,5 @@
 //! Meta's Graph API as Instagram, Facebook Pages and Threads share it: the request conventions
-//! (platform-rules §1.6) and the one classification of its errors (§1.5, §8).
+//! (docs/platform-rules.md §1.6) and the one classification of its errors (§1.5, §8).
 //!
 //! Requests: the access token goes in the form body of a POST and in the query of a GET (what
 //! every Graph flavour documents); responses are JSON; errors are
@@ -69,7 +69,7 @@ impl GraphError {
         }
     }
 
-    /// The one classification of Graph errors (platform-rules §1.5 "Action", §8).
+    /// The one classification of Graph errors (docs/platform-rules.md §1.5 "Action", §8).
     pub fn classify(&self, platform: &str, step: Step, now: DateTime<Utc>) -> Failure {
         let label = self.label(platform);
         let wait = |mins: i64, why: &str| {

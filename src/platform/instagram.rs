@@ -1,4 +1,4 @@
-//! The Instagram publisher (platform-rules §1): both flavours, Instagram Login
+//! The Instagram publisher (docs/platform-rules.md §1): both flavours, Instagram Login
 //! (`graph.instagram.com`) and Facebook Login (`graph.facebook.com`), which share the container
 //! protocol.
 //!

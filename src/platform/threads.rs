@@ -1,4 +1,4 @@
-//! The Threads publisher (platform-rules §4), on the container protocol Instagram shares.
+//! The Threads publisher (docs/platform-rules.md §4), on the container protocol Instagram shares.
 //!
 //! - **prepare**: a `TEXT` container (with `link_attachment`, `topic_tag`), an `IMAGE` or
 //!   `VIDEO` one, or a `CAROUSEL` of 2–20 `is_carousel_item` children (created first and

@@ -1,4 +1,4 @@
-//! Exponential backoff with jitter, capped (platform-rules.md §8).
+//! Exponential backoff with jitter, capped (docs/platform-rules.md §8).
 //!
 //! The n-th retry waits `base × 2^(n-1)`, at most `cap`, spread by ±`jitter` so that many
 //! slots failing together (a platform outage) do not retry in lockstep. A platform's own

@@ -1,6 +1,6 @@
 //! The [`Publisher`] trait: the interface every platform adapter implements.
 //!
-//! Publishing is three steps (design.md §5): a harmless **prepare** whose result can be looked
+//! Publishing is three steps (docs/design.md §5): a harmless **prepare** whose result can be looked
 //! up (an Instagram/Threads container, an unpublished Facebook photo, a TikTok creator check),
 //! one irreversible **commit**, and a read-only **lookup** that says whether a prepared or
 //! committed object was published. Every step's failure is classified once, by the adapter,

@@ -1,16 +1,11 @@
 //! Calendar-wide rules: settings, unique ids, accounts, times and schedules.
 //!
-//! Codes: `config::invalid-timezone`, `config::invalid-duration`, `config::invalid-public-url`,
-//! `config::placeholder-account-id` (warning),
-//! `config::unused-account` is deliberately absent (an account may be used later);
-//! `calendar::duplicate-id`, `calendar::invalid-id`, `calendar::unknown-account`,
-//! `time::invalid`, `time::invalid-timezone`, `time::dst-gap`, `time::dst-ambiguous` (warning),
-//! `time::invalid-cron`, `time::until-before-at`, `time::until-without-repeat` (warning);
-//! how often a `repeat` fires is [`super::frequency`]'s.
+//! How often a `repeat` fires is [`super::frequency`]'s. An account that no post uses is not
+//! reported: it may be used later.
 
 use chrono_tz::Tz;
 
-use crate::diag::{Diagnostic, Diagnostics, Span, suggest};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span, suggest};
 use crate::manifest::time::{self, Resolved, TIME_FORMS_HELP, TimeSpec};
 use crate::manifest::{Calendar, Config, Post};
 use crate::platform::Platform;
@@ -20,7 +15,7 @@ use crate::yaml::Sp;
 /// `calendar::duplicate-id`: the post whose id is at `second` reuses the id first used at
 /// `first` (which posts are duplicates is decided by [`super::pipeline::duplicate_ids`]).
 pub fn duplicate_id(id: &str, second: Span, first: Span) -> Diagnostic {
-    Diagnostic::error("calendar::duplicate-id", duplicate_id_message(id))
+    Diagnostic::error(Code::CalendarDuplicateId, duplicate_id_message(id))
         .at(second, "second use")
         .related(first, "first used here")
         .help("ids identify posts in postcal's state; give each post its own id")
@@ -52,7 +47,7 @@ pub fn check_posts(calendar: &Calendar, posts: &[Post], diags: &mut Diagnostics)
 pub fn check_config(config: &Config, diags: &mut Diagnostics) {
     if let Err(message) = time::parse_timezone(&config.timezone) {
         diags.push(timezone_error(
-            "config::invalid-timezone",
+            Code::ConfigInvalidTimezone,
             &config.timezone,
             message,
         ));
@@ -62,7 +57,7 @@ pub fn check_config(config: &Config, diags: &mut Diagnostics) {
             Ok(d) if d < chrono::Duration::zero() => {}
             Ok(_) => {}
             Err(message) => diags.push(
-                Diagnostic::error("config::invalid-duration", message)
+                Diagnostic::error(Code::ConfigInvalidDuration, message)
                     .at(lateness.span, "not a duration")
                     .help(
                         "write e.g. `15m` or `2h`: how late a post may still go out after downtime",
@@ -77,7 +72,7 @@ pub fn check_config(config: &Config, diags: &mut Diagnostics) {
         {
             diags.push(
                 Diagnostic::warning(
-                    "config::placeholder-account-id",
+                    Code::ConfigPlaceholderAccountId,
                     format!(
                         "`{}` is not {}'s id for {} (those are numbers): a placeholder?",
                         id.value,
@@ -97,13 +92,13 @@ pub fn check_config(config: &Config, diags: &mut Diagnostics) {
         let v = url.value.as_str();
         if !(v.starts_with("https://") || v.starts_with("http://")) || v.len() <= "https://".len() {
             diags.push(
-                Diagnostic::error("config::invalid-public-url", format!("`{v}` is not an http(s) URL"))
+                Diagnostic::error(Code::ConfigInvalidPublicUrl, format!("`{v}` is not an http(s) URL"))
                     .at(url.span, "not a URL")
                     .help("give the public base URL of postcal's media server, e.g. `https://media.example.com/postcal`"),
             );
         } else if v.starts_with("http://") {
             diags.push(
-                Diagnostic::warning("config::insecure-public-url", format!("`{v}` is not HTTPS"))
+                Diagnostic::warning(Code::ConfigInsecurePublicUrl, format!("`{v}` is not HTTPS"))
                     .at(url.span, "plain http")
                     .help("Instagram, Threads and TikTok fetch media from public HTTPS URLs; put the media server behind TLS"),
             );
@@ -111,7 +106,7 @@ pub fn check_config(config: &Config, diags: &mut Diagnostics) {
     }
 }
 
-fn timezone_error(code: &'static str, tz: &Sp<String>, message: String) -> Diagnostic {
+fn timezone_error(code: Code, tz: &Sp<String>, message: String) -> Diagnostic {
     let help = match suggest::closest(&tz.value, chrono_tz::TZ_VARIANTS.iter().map(|t| t.name())) {
         Some(near) => format!("did you mean `{near}`?"),
         None => "use an IANA timezone name such as `Europe/Paris`, `America/New_York` or `UTC`"
@@ -131,7 +126,7 @@ fn check_id(post: &Post, diags: &mut Diagnostics) {
         && id.len() <= 200;
     if !valid {
         diags.push(
-            Diagnostic::error("calendar::invalid-id", format!("post id `{id}` has characters postcal does not allow"))
+            Diagnostic::error(Code::CalendarInvalidId, format!("post id `{id}` has characters postcal does not allow"))
                 .at(post.id.span, "invalid id")
                 .help("use letters, digits, `-`, `_` and `.` only (at most 200), e.g. `2026-12-launch-teaser`"),
         );
@@ -165,7 +160,7 @@ fn check_accounts(post: &Post, config: &Config, diags: &mut Diagnostics) {
         };
         diags.push(
             Diagnostic::error(
-                "calendar::unknown-account",
+                Code::CalendarUnknownAccount,
                 format!(
                     "target `{}` is not an account in postcal.yaml",
                     target.key.value
@@ -182,7 +177,7 @@ fn check_times(post: &Post, calendar_tz: Option<Tz>, diags: &mut Diagnostics) {
         Some(tz) => match time::parse_timezone(tz) {
             Ok(tz) => Some(tz),
             Err(message) => {
-                diags.push(timezone_error("time::invalid-timezone", tz, message));
+                diags.push(timezone_error(Code::TimeInvalidTimezone, tz, message));
                 None
             }
         },
@@ -193,7 +188,7 @@ fn check_times(post: &Post, calendar_tz: Option<Tz>, diags: &mut Diagnostics) {
         && let Err(message) = parse_cron(repeat)
     {
         diags.push(
-                Diagnostic::error("time::invalid-cron", message)
+                Diagnostic::error(Code::TimeInvalidCron, message)
                     .at(repeat.span, "invalid cron expression")
                     .help("5 fields: minute hour day-of-month month day-of-week, e.g. `0 9 * * MON` (Mondays at 09:00)"),
             );
@@ -203,7 +198,7 @@ fn check_times(post: &Post, calendar_tz: Option<Tz>, diags: &mut Diagnostics) {
         if post.repeat.is_none() {
             diags.push(
                 Diagnostic::warning(
-                    "time::until-without-repeat",
+                    Code::TimeUntilWithoutRepeat,
                     "`until` has no effect without `repeat`",
                 )
                 .at(until.span, "ignored")
@@ -214,7 +209,7 @@ fn check_times(post: &Post, calendar_tz: Option<Tz>, diags: &mut Diagnostics) {
             && until_instant <= at
         {
             diags.push(
-                Diagnostic::error("time::until-before-at", "`until` is not after `at`")
+                Diagnostic::error(Code::TimeUntilBeforeAt, "`until` is not after `at`")
                     .at(until.span, "not after `at`")
                     .related(post.at.span, "starts here")
                     .help("set `until` to the last time the post may repeat, after `at`"),
@@ -234,7 +229,7 @@ fn check_instant(
         Ok(spec) => spec,
         Err(message) => {
             diags.push(
-                Diagnostic::error("time::invalid", format!("`{field}`: {message}"))
+                Diagnostic::error(Code::TimeInvalid, format!("`{field}`: {message}"))
                     .at(value.span, "not a time")
                     .help(TIME_FORMS_HELP),
             );
@@ -252,7 +247,7 @@ fn check_instant(
         Resolved::Ambiguous { earlier, later } => {
             diags.push(
                 Diagnostic::warning(
-                    "time::dst-ambiguous",
+                    Code::TimeDstAmbiguous,
                     format!(
                         "`{}` happens twice in {tz} (clocks go back); postcal uses the first, {}",
                         value.value,
@@ -270,7 +265,7 @@ fn check_instant(
         Resolved::Gap { gap_start, gap_end } => {
             diags.push(
                 Diagnostic::error(
-                    "time::dst-gap",
+                    Code::TimeDstGap,
                     format!(
                         "`{}` does not exist in {tz}: clocks jump from {} to {} that day",
                         value.value,

@@ -1,5 +1,5 @@
-//! Facebook Page rules (platform-rules §3): a target is a text post, a link post (`link`, no
-//! media), a photo post (one or several images) or a video post (one video).
+//! Facebook Page rules (docs/platform-rules.md §3): a target is a text post, a link post (`link`,
+//! no media), a photo post (one or several images) or a video post (one video).
 //!
 //! Facebook documents few of these numbers, so most come from clients (§9.13):
 //! - **Text**: Postiz caps at 63,206 characters, Mixpost at 5,000; Meta gives no figure. A limit
@@ -10,13 +10,13 @@
 //!   (Ayrshare). Above 10 MiB is an error, above 4 MiB a warning.
 //! - **Photos per post**: undocumented; Mixpost caps at 10: a warning above it.
 //! - **Formats**: JPEG, PNG, GIF, TIFF, HEIF and WebP (client code): every image format postcal
-//!   reads, so there is no format rule. Videos go to `/videos`, whose limits platform-rules does
-//!   not give: postcal checks only that a post has one video and no photos with it.
+//!   reads, so there is no format rule. Videos go to `/videos`, whose limits docs/platform-rules.md
+//!   does not give: postcal checks only that a post has one video and no photos with it.
 
 use super::limits::{Limit, MIB, n, plural, size};
 use super::text::chars;
 use super::{TargetCtx, check_link_url};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::manifest::FacebookOptions;
 
 /// Every Facebook number postcal checks, with its source.
@@ -30,16 +30,16 @@ pub struct Limits {
 }
 
 pub const LIMITS: Limits = Limits {
-    text: Limit::official(63_206, "facebook::text-too-long", "§3 POSTIZ, §9.13"),
+    text: Limit::official(63_206, Code::FacebookTextTooLong, "§3 POSTIZ, §9.13"),
     photos: Limit::unverified(
         10,
-        "facebook::too-many-photos",
+        Code::FacebookTooManyPhotos,
         "Mixpost's cap (https://github.com/inovector/mixpost)",
     ),
-    photo_bytes: Limit::official(10 * MIB, "facebook::photo-too-large", "§3 Ayrshare, §9.13"),
+    photo_bytes: Limit::official(10 * MIB, Code::FacebookPhotoTooLarge, "§3 Ayrshare, §9.13"),
     photo_bytes_strict: Limit::unverified(
         4 * MIB,
-        "facebook::photo-too-large",
+        Code::FacebookPhotoTooLarge,
         "Facebook's error text as seen in client code; Meta documents 10 MB (https://developers.facebook.com/docs/graph-api/reference/page/photos/)",
     ),
 };
@@ -49,7 +49,7 @@ pub fn check(cx: &TargetCtx, options: &FacebookOptions, diags: &mut Diagnostics)
     if !has_text && options.link.is_none() && cx.media.is_empty() {
         diags.push(
             Diagnostic::error(
-                "facebook::empty-post",
+                Code::FacebookEmptyPost,
                 format!(
                     "{} has no text, link or media; a Facebook post needs at least one",
                     cx.key()
@@ -64,11 +64,11 @@ pub fn check(cx: &TargetCtx, options: &FacebookOptions, diags: &mut Diagnostics)
     }
     check_text(cx, diags);
     if let Some(link) = &options.link {
-        check_link_url("facebook::invalid-link", link, diags);
+        check_link_url(Code::FacebookInvalidLink, link, diags);
         if !cx.media.is_empty() {
             diags.push(
                 Diagnostic::error(
-                    "facebook::link-with-media",
+                    Code::FacebookLinkWithMedia,
                     "a Facebook link post takes no media, and this target has media",
                 )
                 .at(link.span, "link post")
@@ -105,7 +105,7 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) {
     if videos > 0 && photos > 0 {
         diags.push(
             Diagnostic::error(
-                "facebook::mixed-media",
+                Code::FacebookMixedMedia,
                 format!(
                     "{} mixes {} and {}; postcal publishes a Facebook post as photos or as one \
                      video",
@@ -123,7 +123,7 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) {
     } else if videos > 1 {
         diags.push(
             Diagnostic::error(
-                "facebook::video-count",
+                Code::FacebookVideoCount,
                 format!(
                     "{} has {videos} videos; a Facebook video post takes one",
                     cx.key()

@@ -2,14 +2,12 @@
 //! more often than a platform publishes for one account in 24 hours (the schedule alone breaks
 //! the limit, so most of its occurrences would be refused).
 //!
-//! Codes: `time::repeat-never-fires` (warning), `instagram::schedule-over-daily-limit`,
-//! `threads::schedule-over-daily-limit`, `tiktok::schedule-over-daily-limit`. Facebook Pages
-//! document no daily limit for feed posts.
+//! Facebook Pages document no daily limit for feed posts, so Facebook has no such rule.
 
 use chrono_tz::Tz;
 
 use super::limits::Limit;
-use crate::diag::{Diagnostic, Diagnostics, group_digits};
+use crate::diag::{Code, Diagnostic, Diagnostics, group_digits};
 use crate::manifest::Post;
 use crate::platform::Platform;
 use crate::schedule::Schedule;
@@ -34,7 +32,7 @@ pub fn check(post: &Post, calendar_tz: Option<Tz>, diags: &mut Diagnostics) {
         };
         diags.push(
             Diagnostic::warning(
-                "time::repeat-never-fires",
+                Code::TimeRepeatNeverFires,
                 format!(
                     "`repeat: {}` never fires: no date {after} matches it",
                     repeat.value

@@ -1,13 +1,10 @@
 //! Resolving media paths and probing the files, each file once however many posts use it.
-//!
-//! Codes: `media::path-escapes-root`, `media::not-found`, `media::not-a-file`,
-//! `media::unreadable`, `media::unrecognized`, `media::no-video-track`,
-//! `media::extension-mismatch` (warning).
+//! Its codes are the `media::` ones of [`crate::diag::Code`].
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::diag::{Diagnostic, Diagnostics, suggest};
+use crate::diag::{Code, Diagnostic, Diagnostics, suggest};
 use crate::manifest::{Calendar, MediaRef};
 use crate::media::path::{MediaPathError, MediaRoot, normalize};
 use crate::media::{MediaFormat, MediaInfo, ProbeError, probe_reader};
@@ -176,33 +173,33 @@ fn problem_diagnostic(written: &str, problem: &Problem, reference: &MediaRef) ->
     let span = reference.file.span;
     match problem {
         Problem::Escapes(why) => Diagnostic::error(
-            "media::path-escapes-root",
+            Code::MediaPathEscapesRoot,
             format!("media path `{written}` is not inside the calendar: {why}"),
         )
         .at(span, "outside the calendar")
         .help("media paths are relative to the calendar root, e.g. `media/photo.jpg`; copy the file into the calendar"),
         Problem::NotFound { suggestion } => {
-            let d = Diagnostic::error("media::not-found", format!("media file `{written}` does not exist"))
+            let d = Diagnostic::error(Code::MediaNotFound, format!("media file `{written}` does not exist"))
                 .at(span, "no such file");
             match suggestion {
                 Some(near) => d.help(format!("did you mean `{near}`? (paths are relative to the calendar root)")),
                 None => d.help("check the path; it is relative to the calendar root, e.g. `media/photo.jpg`"),
             }
         }
-        Problem::NotAFile(kind) => Diagnostic::error("media::not-a-file", format!("media path `{written}` is {}, not a file", kind.describe()))
+        Problem::NotAFile(kind) => Diagnostic::error(Code::MediaNotAFile, format!("media path `{written}` is {}, not a file", kind.describe()))
             .at(span, kind.describe())
             .help("name an image or video file"),
-        Problem::Unreadable(e) => Diagnostic::error("media::unreadable", format!("cannot read media file `{written}`: {e}"))
+        Problem::Unreadable(e) => Diagnostic::error(Code::MediaUnreadable, format!("cannot read media file `{written}`: {e}"))
             .at(span, "unreadable")
             .help("check the path, and the permissions of the file and its directories"),
         Problem::Unrecognized(e) => Diagnostic::error(
-            "media::unrecognized",
+            Code::MediaUnrecognized,
             format!("media file `{written}` is not an image or video postcal can read: {e}"),
         )
         .at(span, "not a usable image or video")
         .help("use a JPEG, PNG or WebP image, or an MP4/MOV video"),
         Problem::NoVideoTrack => Diagnostic::error(
-            "media::no-video-track",
+            Code::MediaNoVideoTrack,
             format!("media file `{written}` is a video container with no video track"),
         )
         .at(span, "no video track")
@@ -233,7 +230,7 @@ fn extension_mismatch(written: &str, info: &MediaInfo, reference: &MediaRef) -> 
     }
     Some(
         Diagnostic::warning(
-            "media::extension-mismatch",
+            Code::MediaExtensionMismatch,
             format!(
                 "`{written}` is named .{ext} but is really {}",
                 info.format.name()

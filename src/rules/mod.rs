@@ -4,7 +4,7 @@
 //! Layout: [`calendar`] holds calendar-wide rules (ids, accounts, times, cron), [`media`] resolves
 //! and probes media files (each file once, however many posts use it), [`text`] counts text the
 //! way each platform does, and one file per platform holds that platform's rules with its limits
-//! in one table citing `platform-rules.md`.
+//! in one table citing `docs/platform-rules.md`.
 //!
 //! # Guarantees
 //! - All problems are collected; no rule stops the others.
@@ -17,15 +17,18 @@
 //!   never published.
 //! - **Warning**: the post publishes, but not exactly as written: postcal fixes it itself
 //!   (PNG converted to JPEG, an MP4 remuxed to put `moov` first and drop edit lists), the
-//!   platform silently ignores part of it (a caption on an Instagram story), or the limit broken is only known from third-party or outdated sources
-//!   ([`limits::Limit::unverified`]), so the platform may well accept it.
+//!   platform silently ignores part of it (a caption on an Instagram story), or the limit broken is
+//!   only known from third-party or outdated sources ([`limits::Limit::unverified`]), so the
+//!   platform may well accept it.
 //!
 //! Where sources disagree on a limit that certainly exists, the most permissive figure is the
 //! error and a stricter unverified one is a warning (see each platform's table).
 //!
 //! # Codes
-//! Stable kebab-case `area::what` (`instagram::caption-too-long`): tools match on them. Every
-//! code has a failing fixture under `tests/fixtures/` (a test checks it).
+//! Rules name codes as [`crate::diag::Code`] variants, from the one registry
+//! ([`crate::diag::code`]) that `postcal explain` prints; the text of a code is stable, since
+//! tools match on it. Every code has a failing fixture under `tests/fixtures/` (a test checks
+//! it).
 
 pub mod calendar;
 pub mod facebook;
@@ -208,7 +211,11 @@ fn check_post(calendar: &Calendar, catalog: &MediaCatalog, post: &Post, diags: &
 }
 
 /// A link option (a link to share, a link attachment) must be one whole http(s) URL.
-fn check_link_url(code: &'static str, link: &crate::yaml::Sp<String>, diags: &mut Diagnostics) {
+fn check_link_url(
+    code: crate::diag::Code,
+    link: &crate::yaml::Sp<String>,
+    diags: &mut Diagnostics,
+) {
     if !text::is_http_url(&link.value) {
         diags.push(
             crate::diag::Diagnostic::error(code, format!("`{}` is not an http(s) URL", link.value))

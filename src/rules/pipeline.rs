@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use super::{MediaCatalog, calendar, check_posts, invalid_posts};
 use crate::diag::{Diagnostics, SourceMap};
 use crate::manifest::Calendar;
-use crate::manifest::load::{Known, Listing, Loaded, Manifest, ReadOutcome};
+use crate::manifest::load::{Known, Listing, Loaded, ManifestFile, ReadOutcome};
 
 /// Manifests read, checked and handed to the memo together: bounds what a first check of a
 /// large calendar holds at once (parse trees and posts are dropped batch by batch).
@@ -53,7 +53,7 @@ pub trait Memo {
     /// What an earlier check established about `manifest`'s bytes: when it vouches for the
     /// file ([`Known::vouches_for`]) the file is not even read; when the bytes are the same,
     /// they are not parsed again.
-    fn known(&self, manifest: &Manifest) -> Option<Known>;
+    fn known(&self, manifest: &ManifestFile) -> Option<Known>;
     /// The source map the next batch's texts are added to; it must start with the listing's.
     fn sources(&mut self, listing: &Listing) -> SourceMap {
         listing.sources().clone()
@@ -67,7 +67,7 @@ pub trait Memo {
     /// posts in document order.
     fn post_ids(&self, listing: &Listing) -> Vec<&str>;
     /// Errors in `manifest` when it was last checked.
-    fn errors_in(&self, manifest: &Manifest) -> usize;
+    fn errors_in(&self, manifest: &ManifestFile) -> usize;
 }
 
 /// A post whose id an earlier post already has, as indexes into [`Memo::post_ids`].

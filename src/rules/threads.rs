@@ -1,4 +1,4 @@
-//! Threads rules (platform-rules §4): a target is a text post (no media, optionally a
+//! Threads rules (docs/platform-rules.md §4): a target is a text post (no media, optionally a
 //! `link_attachment`), a single image or video, or a carousel of 2 to 20 (mixing allowed).
 //!
 //! **Counting unit**: characters, with emoji counted as their UTF-8 byte length
@@ -11,7 +11,7 @@ use super::limits::{
 };
 use super::text::{links, threads_length, unique_links};
 use super::{TargetCtx, check_link_url};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::manifest::ThreadsOptions;
 use crate::media::MediaFormat::{Jpeg, Mov, Mp4, Png};
 use crate::media::VideoCodec::{H264, Hevc};
@@ -31,18 +31,18 @@ pub struct Limits {
 }
 
 pub const LIMITS: Limits = Limits {
-    posts_per_day: Limit::official(250, "threads::schedule-over-daily-limit", "§4 TH-OV"),
-    text: Limit::official(500, "threads::text-too-long", "§4 TH-POSTS"),
-    links: Limit::official(5, "threads::too-many-links", "§4 TH-POSTS"),
-    topic_tag: Limit::official((1, 50), "threads::invalid-topic-tag", "§4 TH-POSTS"),
-    carousel: Limit::official(20, "threads::carousel-count", "§4 TH-POSTS"),
+    posts_per_day: Limit::official(250, Code::ThreadsScheduleOverDailyLimit, "§4 TH-OV"),
+    text: Limit::official(500, Code::ThreadsTextTooLong, "§4 TH-POSTS"),
+    links: Limit::official(5, Code::ThreadsTooManyLinks, "§4 TH-POSTS"),
+    topic_tag: Limit::official((1, 50), Code::ThreadsInvalidTopicTag, "§4 TH-POSTS"),
+    carousel: Limit::official(20, Code::ThreadsCarouselCount, "§4 TH-POSTS"),
     image: ImageLimits {
         what: "Threads images",
-        formats: Limit::official(&[Jpeg, Png], "threads::image-format", "§4 TH-POSTS"),
+        formats: Limit::official(&[Jpeg, Png], Code::ThreadsImageFormat, "§4 TH-POSTS"),
         converted: None,
         max_bytes: Some(Limit::official(
             8 * MIB,
-            "threads::image-too-large",
+            Code::ThreadsImageTooLarge,
             "§4 TH-POSTS",
         )),
         aspect: Some(Limit::official(
@@ -50,7 +50,7 @@ pub const LIMITS: Limits = Limits {
                 min: (1.0, 10.0),
                 max: (10.0, 1.0),
             },
-            "threads::image-aspect",
+            Code::ThreadsImageAspect,
             "§4 TH-POSTS",
         )),
         max_pixels: None,
@@ -59,33 +59,33 @@ pub const LIMITS: Limits = Limits {
         what: "Threads videos",
         formats: Some(Limit::official(
             &[Mp4, Mov],
-            "threads::video-format",
+            Code::ThreadsVideoFormat,
             "§4 TH-POSTS",
         )),
         codecs: Some(Limit::official(
             &[H264, Hevc],
-            "threads::video-codec",
+            Code::ThreadsVideoCodec,
             "§4 TH-POSTS",
         )),
         min_ms: None,
         max_ms: Some(Limit::official(
             300_000,
-            "threads::video-duration",
+            Code::ThreadsVideoDuration,
             "§4 TH-POSTS",
         )),
         max_bytes: Some(Limit::official(
             GIB,
-            "threads::video-too-large",
+            Code::ThreadsVideoTooLarge,
             "§4 TH-POSTS",
         )),
         fps: Some(Limit::official(
             (23.0, 60.0),
-            "threads::video-frame-rate",
+            Code::ThreadsVideoFrameRate,
             "§4 TH-POSTS",
         )),
         max_width: Some(Limit::official(
             1920,
-            "threads::video-dimensions",
+            Code::ThreadsVideoDimensions,
             "§4 TH-POSTS",
         )),
         sides: None,
@@ -94,22 +94,22 @@ pub const LIMITS: Limits = Limits {
                 min: (0.01, 1.0),
                 max: (10.0, 1.0),
             },
-            "threads::video-dimensions",
+            Code::ThreadsVideoDimensions,
             "§4 TH-POSTS",
         )),
         fast_start: Some(Limit::official(
             (),
-            "threads::video-not-fast-start",
+            Code::ThreadsVideoNotFastStart,
             "§4 TH-POSTS",
         )),
         no_edit_list: Some(Limit::official(
             (),
-            "threads::video-edit-list",
+            Code::ThreadsVideoEditList,
             "§4 TH-POSTS",
         )),
         audio: Some(Limit::official(
             (48_000, 2),
-            "threads::video-audio",
+            Code::ThreadsVideoAudio,
             "§4 TH-POSTS, TH-TS INVALID_AUDIO_CHANNELS",
         )),
     },
@@ -120,7 +120,7 @@ pub fn check(cx: &TargetCtx, options: &ThreadsOptions, diags: &mut Diagnostics) 
     if text.trim().is_empty() && cx.media.is_empty() {
         diags.push(
             Diagnostic::error(
-                "threads::empty-post",
+                Code::ThreadsEmptyPost,
                 format!(
                     "{} has neither text nor media; a Threads post needs one of them",
                     cx.key()
@@ -136,11 +136,11 @@ pub fn check(cx: &TargetCtx, options: &ThreadsOptions, diags: &mut Diagnostics) 
     check_text(cx, options, diags);
     check_topic_tag(options, diags);
     if let Some(link) = &options.link_attachment {
-        check_link_url("threads::invalid-link", link, diags);
+        check_link_url(Code::ThreadsInvalidLink, link, diags);
         if !cx.media.is_empty() {
             diags.push(
                 Diagnostic::error(
-                    "threads::link-attachment-with-media",
+                    Code::ThreadsLinkAttachmentWithMedia,
                     "`link_attachment` is only for text posts, and this Threads post has media",
                 )
                 .at(link.span, "not with media")

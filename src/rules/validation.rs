@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::pipeline::{CheckedManifests, Memo, check_calendar};
 use super::{MediaCatalog, calendar};
 use crate::diag::{Diagnostics, SourceMap, Span, Summary};
-use crate::manifest::load::{Known, Listing, LoadError, LoadOptions, Manifest, list};
+use crate::manifest::load::{Known, Listing, LoadError, LoadOptions, ManifestFile, list};
 
 /// Every problem in a calendar, with the texts its spans point into.
 #[derive(Debug)]
@@ -57,7 +57,7 @@ struct Collector {
 }
 
 impl Memo for Collector {
-    fn known(&self, _: &Manifest) -> Option<Known> {
+    fn known(&self, _: &ManifestFile) -> Option<Known> {
         None
     }
 
@@ -92,7 +92,7 @@ impl Memo for Collector {
         self.ids.iter().map(|(id, _)| id.as_str()).collect()
     }
 
-    fn errors_in(&self, manifest: &Manifest) -> usize {
+    fn errors_in(&self, manifest: &ManifestFile) -> usize {
         self.errors.get(&manifest.path).copied().unwrap_or(0)
     }
 }

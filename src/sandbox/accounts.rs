@@ -63,7 +63,7 @@ impl AccountSpec {
     }
 }
 
-/// What `creator_info/query` reports for a TikTok creator (platform-rules §2.2).
+/// What `creator_info/query` reports for a TikTok creator (docs/platform-rules.md §2.2).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct CreatorSettings {
@@ -91,7 +91,7 @@ impl Default for CreatorSettings {
 }
 
 impl CreatorSettings {
-    /// platform-rules §2.2 `privacy_level_options`.
+    /// docs/platform-rules.md §2.2 `privacy_level_options`.
     pub fn privacy_level_options(&self) -> &'static [&'static str] {
         if self.private {
             &["FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
@@ -264,7 +264,8 @@ fn issue(
     let long = Some(super::config::secs(lifetimes.meta_long_lived_secs));
     let (kind, lifetime, long_lived) = match spec.platform {
         Platform::Instagram => (TokenKind::InstagramUser, long, true),
-        // A Page token obtained from a long-lived user token does not expire (platform-rules §3).
+        // A Page token obtained from a long-lived user token does not expire
+        // (docs/platform-rules.md §3).
         Platform::Facebook => (TokenKind::FacebookPage, None, true),
         Platform::Threads => (TokenKind::ThreadsUser, long, true),
         Platform::Tiktok => (

@@ -1,22 +1,22 @@
 //! What a sandbox simulates, and how strictly: delays, quotas, token lifetimes, app credentials,
 //! seeded accounts and initial faults. Every field has a default taken from
-//! `platform-rules.md`, so `SandboxConfig::default()` behaves like the real platforms; a YAML
+//! `docs/platform-rules.md`, so `SandboxConfig::default()` behaves like the real platforms; a YAML
 //! file (`postcal sandbox --config FILE`) overrides any part of it.
 //!
 //! # Deliberate deviations
 //! - `tiktok.allow_loopback_http` (default `true`): real TikTok pulls only `https://` URLs on a
-//!   domain (platform-rules §2.4 "PULL_FROM_URL"); tests serve media from `http://127.0.0.1`, so
-//!   the sandbox accepts plain-http loopback URLs when this is on. Any other `http://` URL or IP
-//!   host is refused as the real API refuses it.
+//!   domain (docs/platform-rules.md §2.4 "PULL_FROM_URL"); tests serve media from
+//!   `http://127.0.0.1`, so the sandbox accepts plain-http loopback URLs when this is on. Any other
+//!   `http://` URL or IP host is refused as the real API refuses it.
 //! - `tiktok.verified_url_prefixes` defaults to the loopback origins, standing in for the
-//!   developer-portal verification (platform-rules §2.4 "URL ownership").
+//!   developer-portal verification (docs/platform-rules.md §2.4 "URL ownership").
 
 use serde::{Deserialize, Serialize};
 
 use super::accounts::AccountSpec;
 use super::faults::FaultPlan;
 
-/// Everything that configures a sandbox. Defaults follow platform-rules.md.
+/// Everything that configures a sandbox. Defaults follow docs/platform-rules.md.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct SandboxConfig {
@@ -174,7 +174,7 @@ pub(crate) fn secs(n: i64) -> chrono::Duration {
 
 /// Processing time per kind of media, in seconds of sandbox time (counted from container
 /// creation, or from the last uploaded chunk). Real platforms take seconds to minutes
-/// (platform-rules §1.4 polling advice, §4 "avg 30 s", §2.5 timing).
+/// (docs/platform-rules.md §1.4 polling advice, §4 "Flow" (30 s on average), §2.5 timing).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProcessingDelays {
@@ -193,7 +193,7 @@ impl Default for ProcessingDelays {
     }
 }
 
-/// platform-rules §1.4 and §9.1.
+/// docs/platform-rules.md §1.4 and §9.1.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InstagramLimits {
@@ -212,7 +212,7 @@ impl Default for InstagramLimits {
     }
 }
 
-/// platform-rules §4 "Quotas".
+/// docs/platform-rules.md §4 "Quotas".
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct ThreadsLimits {
@@ -225,7 +225,7 @@ impl Default for ThreadsLimits {
     }
 }
 
-/// platform-rules §2.1 (per-token rates), §2.4 (URL rules), §2.5 (caps).
+/// docs/platform-rules.md §2.1 (per-token rates), §2.4 (URL rules), §2.5 (caps).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct TikTokSettings {
@@ -265,7 +265,7 @@ impl Default for TikTokSettings {
     }
 }
 
-/// Token lifetimes in seconds (platform-rules §6; TikTok follows the 2026-11 docs, §9.7).
+/// Token lifetimes in seconds (docs/platform-rules.md §6; TikTok follows the 2026-11 docs, §9.7).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct TokenLifetimes {

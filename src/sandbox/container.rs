@@ -1,13 +1,13 @@
 //! Media containers (Instagram, Threads): the harmless *prepare* step whose status a client polls
-//! before the irreversible publish (design §5), and the media they become once published.
+//! before the irreversible publish (docs/design.md §5), and the media they become once published.
 //!
 //! Processing is lazy: a container's status is computed when it is read, from its creation
 //! time, its processing delay, the outcome of the media download (done by a spawned task), and
 //! the sandbox clock. Nothing runs in the background on a timer.
 //!
 //! # Guarantees
-//! - platform-rules §1.4 "status_code values": a container is IN_PROGRESS until its media were
-//!   downloaded and judged and its delay has passed, then FINISHED or ERROR; PUBLISHED once
+//! - docs/platform-rules.md §1.4 "status_code values": a container is IN_PROGRESS until its media
+//!   were downloaded and judged and its delay has passed, then FINISHED or ERROR; PUBLISHED once
 //!   published; EXPIRED 24 h after creation if never published ("Container expiry").
 //! - A container is published at most once: its `published` id is set once and never cleared.
 //! - A carousel parent is IN_PROGRESS while any child is, and ERROR if any child failed.
@@ -20,21 +20,21 @@ use serde_json::Value;
 use super::ledger::LedgerMedia;
 use crate::platform::Platform;
 
-/// platform-rules §1.4 "Container expiry": 24 h (Threads: §4 "EXPIRED (24 h)").
+/// docs/platform-rules.md §1.4 "Container expiry": 24 h (Threads: §4 "EXPIRED (24 h)").
 pub(crate) const CONTAINER_TTL_HOURS: i64 = 24;
 
 /// Why media were refused, in the vocabulary of the platform that refused them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Rejection {
-    /// Instagram: the Graph code and subcode of platform-rules §1.5.
+    /// Instagram: the Graph code and subcode of docs/platform-rules.md §1.5.
     Graph {
         code: i64,
         subcode: i64,
         message: String,
     },
-    /// Threads container `error_message` (platform-rules §4 "Container status").
+    /// Threads container `error_message` (docs/platform-rules.md §4 "Container status").
     Threads { error_message: String },
-    /// TikTok `fail_reason` (platform-rules §2.5).
+    /// TikTok `fail_reason` (docs/platform-rules.md §2.5).
     TikTok { fail_reason: String },
 }
 
@@ -140,7 +140,7 @@ impl Container {
     }
 
     /// `media_url` and `thumbnail_url` of what this container publishes: the URL of its own
-    /// media, and a video's `cover_url` (platform-rules §1.2).
+    /// media, and a video's `cover_url` (docs/platform-rules.md §1.2).
     pub fn urls(&self) -> (Option<String>, Option<String>) {
         let own = match &self.check {
             Check::Done(Ok(m)) => m.first().and_then(|m| m.url.clone()),
@@ -169,7 +169,7 @@ impl Container {
     }
 }
 
-/// platform-rules §1.5 2207020 "media expired" (a carousel child outlived its 24 h).
+/// docs/platform-rules.md §1.5 2207020 "media expired" (a carousel child outlived its 24 h).
 fn expired_child(platform: Platform) -> Rejection {
     match platform {
         Platform::Threads => Rejection::Threads {

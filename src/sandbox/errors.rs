@@ -2,11 +2,11 @@
 //! as its real counterpart does.
 //!
 //! - Graph API (Instagram, Facebook, Threads): `{"error":{"message","type","code",
-//!   "error_subcode","fbtrace_id"}}` (platform-rules §1.5, §1.6).
+//!   "error_subcode","fbtrace_id"}}` (docs/platform-rules.md §1.5, §1.6).
 //! - `api.instagram.com/oauth/access_token`: the older Instagram shape
 //!   `{"error_type","code","error_message"}`.
 //! - TikTok content API: `{"data":{},"error":{"code","message","log_id"}}`, success iff
-//!   `error.code == "ok"` (platform-rules §2.1).
+//!   `error.code == "ok"` (docs/platform-rules.md §2.1).
 //! - TikTok OAuth: `{"error","error_description","log_id"}`.
 //!
 //! # Guarantees
@@ -194,8 +194,8 @@ impl TikTokError {
         }
     }
 
-    /// platform-rules §2.5 "invalid_params" (400): one or more fields are invalid. TikTok's v2
-    /// error page and real responses spell it in the plural; an older copy of the Direct Post
+    /// docs/platform-rules.md §2.5 "invalid_params" (400): one or more fields are invalid. TikTok's
+    /// v2 error page and real responses spell it in the plural; an older copy of the Direct Post
     /// table reads `invalid_param`. The sandbox answers the plural; clients should accept both.
     pub fn invalid_params(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_params", message)
@@ -219,7 +219,7 @@ impl TikTokError {
         )
     }
 
-    /// platform-rules §2.5 "access_token_invalid" (401).
+    /// docs/platform-rules.md §2.5 "access_token_invalid" (401).
     pub fn token_invalid() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
@@ -228,7 +228,7 @@ impl TikTokError {
         )
     }
 
-    /// platform-rules §2.5 "scope_not_authorized" (401).
+    /// docs/platform-rules.md §2.5 "scope_not_authorized" (401).
     pub fn scope(scope: &str) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
@@ -239,7 +239,7 @@ impl TikTokError {
         )
     }
 
-    /// platform-rules §2.5 "rate_limit_exceeded" (429).
+    /// docs/platform-rules.md §2.5 "rate_limit_exceeded" (429).
     pub fn rate_limited() -> Self {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -256,7 +256,7 @@ impl TikTokError {
         )
     }
 
-    /// The HTTP status TikTok uses for a given error code (platform-rules §2.5 table).
+    /// The HTTP status TikTok uses for a given error code (docs/platform-rules.md §2.5 table).
     pub fn status_for(code: &str) -> StatusCode {
         match code {
             "invalid_param"

@@ -1,5 +1,6 @@
 //! Graph's read conventions, shared by the three Graph hosts: `fields=` selection with nested
-//! selections (`children{media_type,id}`), cursor paging and timestamps (platform-rules §1.6).
+//! selections (`children{media_type,id}`), cursor paging and timestamps (docs/platform-rules.md
+//! §1.6).
 //!
 //! # Guarantees
 //! - `id` is always answered for a node (as Graph does), also inside nested selections.
@@ -251,7 +252,7 @@ pub(crate) fn paged(
     Ok(serde_json::json!({ "data": data, "paging": paging }))
 }
 
-/// Graph timestamps: `2026-11-22T09:00:00+0000` (platform-rules §1.6 `timestamp`).
+/// Graph timestamps: `2026-11-22T09:00:00+0000` (docs/platform-rules.md §1.6 `timestamp`).
 pub(crate) fn graph_time(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
 }

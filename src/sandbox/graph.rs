@@ -5,7 +5,7 @@
 //!
 //! # Guarantees
 //! - Every answer, including unknown paths and malformed bodies, is a Graph envelope
-//!   (platform-rules §1.6; errors §1.5).
+//!   (docs/platform-rules.md §1.6; errors §1.5).
 //! - `fields=` selects response fields as Graph does ([`super::fields`]).
 
 use std::sync::Arc;

@@ -2,11 +2,12 @@
 //! platform would say about this file for this kind of post.
 //!
 //! Pure functions from [`MediaInfo`] (or a failed download) to a [`Rejection`] in the
-//! platform's own vocabulary. Every limit names its platform-rules.md row.
+//! platform's own vocabulary. Every limit names its docs/platform-rules.md row.
 //!
 //! # Assumptions
 //! - Instagram reports every video problem (codec, duration, frame rate, size) as 352/2207026,
-//!   the only video subcode platform-rules §1.5 lists; the message names the actual problem.
+//!   the only video subcode docs/platform-rules.md §1.5 lists; the message names the actual
+//!   problem.
 //! - Threads has no documented image error strings; image problems report `UNKNOWN`, except
 //!   the aspect ratio (`INVALID_ASPEC_RATIO`).
 //! - TikTok "≤1080p" photos (§2.4 "Image") is read as: shorter side ≤ 1080 px, longer ≤ 1920 px.
@@ -77,7 +78,7 @@ impl Want {
         match self {
             Self::ThreadsImage | Self::ThreadsVideo => threads("UNKNOWN"),
             Self::TikTokVideo { .. } | Self::TikTokPhoto => tiktok("internal"),
-            // platform-rules §1.5 2207001 "Instagram server error" (also used for Pages).
+            // docs/platform-rules.md §1.5 2207001 "Instagram server error" (also used for Pages).
             _ => graph(
                 -1,
                 2207001,
@@ -87,8 +88,8 @@ impl Want {
     }
 
     /// The most bytes worth downloading for this kind of file: the platform's own size limit
-    /// (platform-rules §1.3, §2.4, §3, §4). A longer body is cut off there and judged too large,
-    /// so an endless URL costs at most this much memory.
+    /// (docs/platform-rules.md §1.3, §2.4, §3, §4). A longer body is cut off there and judged too
+    /// large, so an endless URL costs at most this much memory.
     pub fn max_bytes(self) -> u64 {
         match self {
             // §1.3 "Feed/carousel image", "Story image", §1.2 `cover_url`; §4 "Image".
@@ -136,16 +137,16 @@ impl Want {
             | Self::IgStoryVideo
             | Self::IgCarouselVideo => {
                 match err {
-                    // platform-rules §1.5 2207003 "media download timed out".
+                    // docs/platform-rules.md §1.5 2207003 "media download timed out".
                     FetchError::TimedOut => graph(-2, 2207003, "The media download timed out"),
-                    // platform-rules §1.5 2207052 "media could not be fetched from URI".
+                    // docs/platform-rules.md §1.5 2207052 "media could not be fetched from URI".
                     _ => graph(9004, 2207052, "The media could not be fetched from the URI"),
                 }
             }
-            // platform-rules §4 "Container status" FAILED_DOWNLOADING_VIDEO.
+            // docs/platform-rules.md §4 "Container status" FAILED_DOWNLOADING_VIDEO.
             Self::ThreadsVideo => threads("FAILED_DOWNLOADING_VIDEO"),
             Self::ThreadsImage => threads("UNKNOWN"),
-            // platform-rules §2.5 video_pull_failed / photo_pull_failed.
+            // docs/platform-rules.md §2.5 video_pull_failed / photo_pull_failed.
             Self::TikTokVideo { .. } => tiktok("video_pull_failed"),
             Self::TikTokPhoto => tiktok("photo_pull_failed"),
             // Sandbox assumption: Graph's Page-photo and video fetch errors (324, 389).
@@ -184,7 +185,8 @@ impl Want {
 
     fn wrong_format(self, why: &str) -> Rejection {
         match self {
-            // platform-rules §1.5 2207005 "image format unsupported" / 2207026 "video format".
+            // docs/platform-rules.md §1.5 2207005 "image format unsupported" / 2207026 "video
+            // format".
             Self::IgFeedImage | Self::IgStoryImage | Self::IgCover => {
                 graph(36001, 2207005, format!("Unsupported image format: {why}"))
             }
@@ -193,7 +195,7 @@ impl Want {
             }
             Self::ThreadsImage => threads("UNKNOWN"),
             Self::ThreadsVideo => threads("FAILED_PROCESSING_VIDEO"),
-            // platform-rules §2.5 file_format_check_failed.
+            // docs/platform-rules.md §2.5 file_format_check_failed.
             Self::TikTokVideo { .. } | Self::TikTokPhoto => tiktok("file_format_check_failed"),
             Self::FbPhoto => graph(
                 324,
@@ -215,7 +217,7 @@ fn aspect_within(w: u32, h: u32, lo_milli: u64, hi_milli: u64) -> bool {
     h > 0 && w * 1000 >= h * lo_milli && w * 1000 <= h * hi_milli
 }
 
-/// platform-rules §1.3 "Feed/carousel image", "Story image", §1.2 `cover_url`.
+/// docs/platform-rules.md §1.3 "Feed/carousel image", "Story image", §1.2 `cover_url`.
 fn ig_image(want: Want, info: &MediaInfo) -> Result<(), Rejection> {
     if info.format != MediaFormat::Jpeg {
         return Err(want.wrong_format(&format!("{} (JPEG only)", info.format.name())));
@@ -249,7 +251,7 @@ struct VideoLimits {
 }
 
 impl VideoLimits {
-    /// platform-rules §1.3 "Reel video": 3 s–15 min, ≤300 MB, 0.01:1–10:1.
+    /// docs/platform-rules.md §1.3 "Reel video": 3 s–15 min, ≤300 MB, 0.01:1–10:1.
     const REEL: Self = Self {
         min_ms: 3_000,
         max_ms: 900_000,
@@ -327,7 +329,7 @@ fn ig_video(
             info.size_bytes, limits.max_bytes
         ));
     }
-    // platform-rules §1.2 `thumb_offset`: ≥0 and < duration, else 2207057.
+    // docs/platform-rules.md §1.2 `thumb_offset`: ≥0 and < duration, else 2207057.
     if let Some(t) = thumb_offset_ms
         && (t < 0 || t as u64 >= v.duration_ms)
     {
@@ -343,7 +345,7 @@ fn ig_video(
     Ok(())
 }
 
-/// AAC, ≤48 kHz, mono or stereo (platform-rules §1.3 "Reel video", §4 "Video").
+/// AAC, ≤48 kHz, mono or stereo (docs/platform-rules.md §1.3 "Reel video", §4 "Video").
 fn audio_problem(v: &VideoInfo) -> Option<String> {
     let a = v.audio.as_ref()?;
     if a.codec != AudioCodec::Aac {
@@ -358,7 +360,7 @@ fn audio_problem(v: &VideoInfo) -> Option<String> {
     (a.channels > 2).then(|| format!("{} audio channels (mono or stereo only)", a.channels))
 }
 
-/// platform-rules §4 "Image": JPEG or PNG, ≤8 MB, aspect ≤10:1.
+/// docs/platform-rules.md §4 "Image": JPEG or PNG, ≤8 MB, aspect ≤10:1.
 fn threads_image(info: &MediaInfo) -> Result<(), Rejection> {
     if !matches!(info.format, MediaFormat::Jpeg | MediaFormat::Png) || info.size_bytes > 8 * MIB {
         return Err(threads("UNKNOWN"));
@@ -370,7 +372,7 @@ fn threads_image(info: &MediaInfo) -> Result<(), Rejection> {
     Ok(())
 }
 
-/// platform-rules §4 "Video": MOV/MP4, moov first, no edit lists, 23–60 fps, ≤1920 wide,
+/// docs/platform-rules.md §4 "Video": MOV/MP4, moov first, no edit lists, 23–60 fps, ≤1920 wide,
 /// 0.01:1–10:1, ≤300 s, ≤1 GB, AAC ≤48 kHz.
 fn threads_video(info: &MediaInfo) -> Result<(), Rejection> {
     let Some(v) = info.video() else {
@@ -405,7 +407,7 @@ fn threads_video(info: &MediaInfo) -> Result<(), Rejection> {
     Ok(())
 }
 
-/// platform-rules §2.4 "Video" and §2.2 `max_video_post_duration_sec`.
+/// docs/platform-rules.md §2.4 "Video" and §2.2 `max_video_post_duration_sec`.
 fn tiktok_video(info: &MediaInfo, max_duration_sec: u32) -> Result<(), Rejection> {
     let Some(v) = info.video() else {
         return Err(tiktok("file_format_check_failed"));
@@ -436,7 +438,7 @@ fn tiktok_video(info: &MediaInfo, max_duration_sec: u32) -> Result<(), Rejection
     Ok(())
 }
 
-/// platform-rules §2.4 "Image": JPEG or WebP only, ≤1080p, ≤20 MB.
+/// docs/platform-rules.md §2.4 "Image": JPEG or WebP only, ≤1080p, ≤20 MB.
 fn tiktok_photo(info: &MediaInfo) -> Result<(), Rejection> {
     if !matches!(info.format, MediaFormat::Jpeg | MediaFormat::Webp) || info.size_bytes > 20 * MIB {
         return Err(tiktok("file_format_check_failed"));
@@ -448,7 +450,7 @@ fn tiktok_photo(info: &MediaInfo) -> Result<(), Rejection> {
     Ok(())
 }
 
-/// platform-rules §3 "Photo files": JPG, PNG, GIF, TIFF, HEIF, WebP, < 4 MB.
+/// docs/platform-rules.md §3 "Photo files": JPG, PNG, GIF, TIFF, HEIF, WebP, < 4 MB.
 fn fb_photo(info: &MediaInfo) -> Result<(), Rejection> {
     use MediaFormat::*;
     if !matches!(info.format, Jpeg | Png | Gif | Tiff | Heif | Webp) {

@@ -6,8 +6,8 @@
 //!   from 127.0.0.1.
 //! - A body larger than the smaller of the caller's limit (what the platform accepts for this
 //!   kind of file) and `download.max_bytes` is cut off there, never buffered whole.
-//! - TikTok-style fetches follow no redirects (platform-rules §2.4 "3xx invalid"); Meta-style
-//!   fetches follow up to 5.
+//! - TikTok-style fetches follow no redirects (docs/platform-rules.md §2.4 "PULL_FROM_URL": a 3xx is invalid);
+//!   Meta-style fetches follow up to 5.
 //!
 //! # Assumptions
 //! - The sandbox judges what it received, not what the URL's extension or `Content-Type` claim.

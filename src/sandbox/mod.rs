@@ -1,5 +1,5 @@
 //! The sandbox: a local simulator of the Instagram, Threads, Facebook Pages and TikTok
-//! publishing APIs, built from `platform-rules.md` (design §7).
+//! publishing APIs, built from `docs/platform-rules.md` (docs/design.md §7).
 //!
 //! It serves the real paths, parameters and envelopes of each API on 127.0.0.1, one path prefix
 //! per real host ([`SandboxUrls`]): a client given `urls.instagram_graph` appends the real path
@@ -81,7 +81,8 @@ use engine::Engine;
 pub struct SandboxUrls {
     /// `http://127.0.0.1:PORT`, the listener itself.
     pub root: String,
-    /// `graph.instagram.com`: Instagram API with Instagram Login, `access_token`, `refresh_access_token`.
+    /// `graph.instagram.com`: Instagram API with Instagram Login, `access_token`,
+    /// `refresh_access_token`.
     pub instagram_graph: String,
     /// `graph.facebook.com`: Pages, Instagram with Facebook Login, `oauth/access_token`.
     pub facebook_graph: String,

@@ -1,6 +1,6 @@
 //! Reading requests the way the platforms read them: parameters from the query string and from
 //! a form, multipart or JSON body, merged; the access token from `access_token` or an
-//! `Authorization: Bearer`/`OAuth` header (platform-rules §1.6 "Access token placement").
+//! `Authorization: Bearer`/`OAuth` header (docs/platform-rules.md §1.6 "Access token placement").
 //!
 //! # Guarantees
 //! - Nothing here panics on client input: every malformed value becomes a [`GraphError`] with
@@ -119,7 +119,7 @@ impl Params {
     }
 
     /// A list given either JSON-encoded (`["1","2"]`, `[1,2]`) or comma-separated (`1,2`)
-    /// (platform-rules §1.6 "List parameters": a server must accept both).
+    /// (docs/platform-rules.md §1.6 "List parameters": a server must accept both).
     pub fn list(&self, name: &str) -> Result<Option<Vec<String>>, GraphError> {
         let Some(raw) = self.text(name) else {
             return Ok(None);

@@ -1,8 +1,8 @@
 //! Counting text the way the platforms count it: hashtags, @-mentions, links, and Threads'
-//! length unit (emoji count as their UTF-8 byte length, platform-rules §4 "Text").
+//! length unit (emoji count as their UTF-8 byte length, docs/platform-rules.md §4 "Text").
 //!
 //! # Assumptions
-//! - Instagram's caption unit is unstated (platform-rules §1.2 note); the sandbox counts
+//! - Instagram's caption unit is unstated (docs/platform-rules.md §1.2 note); the sandbox counts
 //!   Unicode scalar values.
 //! - "Emoji" means a scalar in the usual emoji blocks (pictographs, symbols, dingbats, regional
 //!   indicators, variation selector 16, ZWJ); a heuristic, not the full Unicode emoji data.

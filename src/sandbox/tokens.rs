@@ -5,7 +5,7 @@
 //!   cannot reach a log line, an error message or the ledger by accident.
 //! - Expiry is judged on the sandbox clock, so tests age tokens by advancing the clock.
 //! - Refresh-token rotation: issuing a new TikTok refresh token revokes the one it replaced
-//!   (platform-rules §6 "TikTok": "the old one dies").
+//!   (docs/platform-rules.md §6 "TikTok": "the old one dies").
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -21,7 +21,8 @@ pub use crate::secret::Secret;
 pub(crate) enum TokenKind {
     /// Instagram User token (Instagram Login), for `graph.instagram.com`.
     InstagramUser,
-    /// Facebook User token, for `graph.facebook.com` (Instagram with Facebook Login, `/me/accounts`).
+    /// Facebook User token, for `graph.facebook.com` (Instagram with Facebook Login,
+    /// `/me/accounts`).
     FacebookUser,
     /// Facebook Page token, for Page publishing on `graph.facebook.com`.
     FacebookPage,
@@ -77,7 +78,7 @@ pub(crate) enum TokenProblem {
 }
 
 impl TokenProblem {
-    /// platform-rules §1.5 "Clients treat 190/OAuthException as token invalid".
+    /// docs/platform-rules.md §1.5: clients treat code 190 as an invalid token.
     pub fn graph(self, now: DateTime<Utc>) -> GraphError {
         match self {
             Self::Missing => GraphError::token_required(),
@@ -99,7 +100,7 @@ impl TokenProblem {
         }
     }
 
-    /// platform-rules §2.5 "access_token_invalid" (401) for every token problem.
+    /// docs/platform-rules.md §2.5 "access_token_invalid" (401) for every token problem.
     pub fn tiktok(self) -> TikTokError {
         TikTokError::token_invalid()
     }

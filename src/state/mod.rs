@@ -35,7 +35,7 @@ pub use sled_store::{OpenMode, SledStore};
 pub use snapshot::{Observed, ObservedSource, read_observed, write_snapshot};
 pub use store::{MemStore, Store, StoreError, StoreEvent};
 
-/// The state directory of a calendar: `<calendar>/.postcal` (design.md §1; never committed).
+/// The state directory of a calendar: `<calendar>/.postcal` (docs/design.md §1; never committed).
 pub fn state_dir(calendar_root: &Path) -> PathBuf {
     calendar_root.join(".postcal")
 }

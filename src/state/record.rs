@@ -2,8 +2,8 @@
 //!
 //! A slot is `(post id, target, occurrence instant)`: the post `launch` going to
 //! `instagram/acme` at `2026-12-01T08:00:00Z`. Its [`Record`] holds where the slot is in the
-//! publishing state machine (design.md §5), the attempts made, the last error, when to act next,
-//! and what was (or is being) published: the content hash and the manifest revision.
+//! publishing state machine (docs/design.md §5), the attempts made, the last error, when to act
+//! next, and what was (or is being) published: the content hash and the manifest revision.
 //!
 //! # Guarantees
 //! - Keys encode and decode losslessly ([`SlotKey::encode`]/[`SlotKey::decode`]) and sort by
@@ -96,12 +96,13 @@ impl fmt::Display for SlotKey {
     }
 }
 
-/// Where a slot is in the publishing state machine (design.md §5).
+/// Where a slot is in the publishing state machine (docs/design.md §5).
 ///
 /// ```text
 /// planned -> preparing -> prepared{remote ids} -> armed -> published{remote id, permalink}
 ///                                                       \-> committed{remote ids} -> published
-///                                                       \-> failed{reason, permanent} | needs_review{why}
+///                                                       \-> failed{reason, permanent} |
+///                                                       needs_review{why}
 /// planned -> missed (due while postcal was down, past max_lateness)
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -117,11 +117,12 @@ fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
     let mut opened = open();
     // A handle this process just dropped releases sled's file lock when its background
     // threads end, a moment later (`open_and_load` reopens at once): wait for it, briefly.
+    // sled reports its lock as an error of kind `Other` whose text says so.
     let started = std::time::Instant::now();
     while let Ok(Err(sled::Error::Io(e))) = &opened {
-        if e.kind() != std::io::ErrorKind::WouldBlock
-            || started.elapsed() > std::time::Duration::from_secs(3)
-        {
+        let locked = e.kind() == std::io::ErrorKind::WouldBlock
+            || e.to_string().starts_with("could not acquire lock");
+        if !locked || started.elapsed() > std::time::Duration::from_secs(3) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));

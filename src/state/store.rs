@@ -14,7 +14,7 @@
 //! # Assumptions
 //! - One writer per store (the state-directory lock, [`super::StateLock`], ensures it for the
 //!   sled store); nothing else here assumes a single process, so a shared database can implement
-//!   the trait later (design.md §8).
+//!   the trait later (docs/design.md §8).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

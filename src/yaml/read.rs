@@ -2,9 +2,7 @@
 //!
 //! A converter returns `None` after recording a diagnostic; the caller carries on with the other
 //! fields, so one run reports every unknown field, wrong type and missing value of a manifest.
-//!
-//! Diagnostic codes produced here: `manifest::unknown-field`, `manifest::missing-field`,
-//! `manifest::wrong-type`, `manifest::invalid-value`.
+//! The codes are the `manifest::` ones of [`crate::diag::Code`] that concern a value's shape.
 
 use std::borrow::Cow;
 use std::ops::Deref;
@@ -12,7 +10,7 @@ use std::ops::Deref;
 use serde::Serialize;
 
 use super::node::{Node, NodeKind};
-use crate::diag::{Diagnostic, Diagnostics, SourceId, Span, suggest};
+use crate::diag::{Code, Diagnostic, Diagnostics, SourceId, Span, suggest};
 
 /// The conversion context: which file we are in, and where problems go.
 pub struct Cx<'a> {
@@ -47,7 +45,7 @@ impl<'a> Cx<'a> {
 
     fn wrong_type(&mut self, node: &Node, expected: &str) {
         let d = Diagnostic::error(
-            "manifest::wrong-type",
+            Code::ManifestWrongType,
             format!("expected {expected}, found {}", node.describe()),
         )
         .at(self.span(node), format!("expected {expected}"));
@@ -131,7 +129,7 @@ impl FromNode for bool {
             NodeKind::Bool(b) => Some(b),
             _ => {
                 let d = Diagnostic::error(
-                    "manifest::wrong-type",
+                    Code::ManifestWrongType,
                     format!("expected true or false, found {}", node.describe()),
                 )
                 .at(cx.span(node), "expected true or false")
@@ -152,7 +150,7 @@ macro_rules! int_from_node {
                         Ok(v) => Some(v),
                         Err(_) => {
                             let d = Diagnostic::error(
-                                "manifest::invalid-value",
+                                Code::ManifestInvalidValue,
                                 format!("{i} is out of range (expected {} to {})", <$t>::MIN, <$t>::MAX),
                             )
                             .at(cx.span(node), "out of range");
@@ -273,7 +271,7 @@ impl<'n> Fields<'n> {
         let node = self.get(key)?;
         if !matches!(node.kind, NodeKind::Int(_)) {
             let d = Diagnostic::error(
-                "manifest::wrong-type",
+                crate::diag::Code::ManifestWrongType,
                 format!("expected a whole number, found {}", node.describe()),
             )
             .at(cx.span(node), "expected a whole number")
@@ -295,7 +293,7 @@ impl<'n> Fields<'n> {
             Some(node) => Sp::<T>::from_node(node, cx),
             None => {
                 let d = Diagnostic::error(
-                    "manifest::missing-field",
+                    Code::ManifestMissingField,
                     format!("{} is missing the required field `{key}`", self.what),
                 )
                 .at(cx.span(self.node), format!("`{key}` missing here"))
@@ -341,7 +339,7 @@ impl<'n> Fields<'n> {
                 None => format!("{} fields are: {}", self.what, list(&self.known)),
             };
             let d = Diagnostic::error(
-                "manifest::unknown-field",
+                Code::ManifestUnknownField,
                 format!("unknown field `{name}` in {}", self.what),
             )
             .at(cx.span(key), "unknown field")
@@ -408,7 +406,7 @@ macro_rules! keyword_enum {
                     None => format!("use one of {}", $crate::yaml::read::list(Self::KEYWORDS)),
                 };
                 let d = $crate::diag::Diagnostic::error(
-                    "manifest::invalid-value",
+                    $crate::diag::Code::ManifestInvalidValue,
                     format!("`{s}` is not a valid value here; expected one of {}", $crate::yaml::read::list(Self::KEYWORDS)),
                 )
                 .at(cx.span(node), "invalid value")
@@ -475,11 +473,11 @@ mod tests {
         assert_eq!(
             codes,
             [
-                "manifest::missing-field",
-                "manifest::invalid-value",
-                "manifest::invalid-value",
-                "manifest::wrong-type",
-                "manifest::unknown-field",
+                Code::ManifestMissingField,
+                Code::ManifestInvalidValue,
+                Code::ManifestInvalidValue,
+                Code::ManifestWrongType,
+                Code::ManifestUnknownField,
             ]
         );
         let unknown = diags.last().unwrap();

@@ -4,6 +4,7 @@
 mod accounts;
 mod bad_input;
 mod daemon;
+mod docs;
 mod publish;
 mod sandbox;
 mod surface;

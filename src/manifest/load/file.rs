@@ -26,7 +26,7 @@ impl Known {
     /// Whether the walk's view of the file proves it still holds these bytes, without opening
     /// it: same length, modification and change times and inode, and those were read long
     /// enough after the last write (the racy-clean rule of `Stamp::settled`).
-    pub fn vouches_for(&self, manifest: &super::Manifest) -> bool {
+    pub fn vouches_for(&self, manifest: &super::ManifestFile) -> bool {
         self.stamp.is_some() && self.stamp == manifest.stamp
     }
 }

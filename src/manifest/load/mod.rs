@@ -103,7 +103,7 @@ pub struct Listing {
     /// SHA-256 of `postcal.yaml`'s bytes, when it could be read: equal hashes, equal settings.
     pub config_hash: Option<[u8; 32]>,
     /// Every manifest file, in sorted order.
-    pub manifests: Vec<Manifest>,
+    pub manifests: Vec<ManifestFile>,
     /// Problems with the settings file and with the directory walk.
     pub diagnostics: Diagnostics,
     /// The settings file's text, which the config's spans point into.
@@ -113,7 +113,7 @@ pub struct Listing {
 
 /// A manifest file found by the walk.
 #[derive(Debug, Clone)]
-pub struct Manifest {
+pub struct ManifestFile {
     /// Relative to the calendar root.
     pub path: PathBuf,
     /// What the walk saw of it (`None` for a symlink, whose target the walk did not stat).
@@ -191,7 +191,7 @@ pub fn list(root: &Path, options: &LoadOptions) -> Result<Listing, LoadError> {
         config_hash,
         manifests: files
             .into_iter()
-            .map(|(path, stamp)| Manifest { path, stamp })
+            .map(|(path, stamp)| ManifestFile { path, stamp })
             .collect(),
         diagnostics: loader.diags,
         sources: loader.sources,

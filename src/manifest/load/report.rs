@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::file::{FileRead, Text, read_file};
 use super::{CONFIG_FILE, LoadOptions, display_path};
-use crate::diag::{Diagnostic, Diagnostics, SourceId, SourceMap, Span, group_digits};
+use crate::diag::{Code, Diagnostic, Diagnostics, SourceId, SourceMap, Span, group_digits};
 use crate::manifest::config::Config;
 use crate::manifest::post::{Origin, Post};
 use crate::yaml::{self, Cx, ParseErrorKind};
@@ -52,7 +52,7 @@ impl<'a> Loader<'a> {
         match std::fs::symlink_metadata(&full) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let d = Diagnostic::error(
-                    "calendar::no-config",
+                    Code::CalendarNoConfig,
                     format!("no {CONFIG_FILE} in {}", self.root.display()),
                 )
                 .in_file(shown)
@@ -66,7 +66,7 @@ impl<'a> Loader<'a> {
             Ok(meta) if meta.file_type().is_symlink() && !self.inside_root(&full) => {
                 // Never read it: its lines would be shown in diagnostics.
                 let d = Diagnostic::error(
-                    "config::path-escapes-root",
+                    Code::ConfigPathEscapesRoot,
                     format!("{CONFIG_FILE} is a symlink to a file outside the calendar (or a broken one); postcal does not read it"),
                 )
                 .in_file(shown)
@@ -81,7 +81,7 @@ impl<'a> Loader<'a> {
         let mut cx = Cx::new(id, &text, &mut self.diags);
         match &docs[..] {
             [] => {
-                let d = Diagnostic::error("config::empty", format!("{CONFIG_FILE} is empty"))
+                let d = Diagnostic::error(Code::ConfigEmpty, format!("{CONFIG_FILE} is empty"))
                     .in_file(display_path(self.root, rel))
                     .help("add at least `timezone:` and `accounts:`; `postcal init` writes a complete example");
                 cx.push(d);
@@ -90,7 +90,7 @@ impl<'a> Loader<'a> {
             [doc, rest @ ..] => {
                 if let Some(extra) = rest.first() {
                     let d = Diagnostic::error(
-                        "config::several-documents",
+                        Code::ConfigSeveralDocuments,
                         format!("{CONFIG_FILE} holds several YAML documents; only one is allowed"),
                     )
                     .at(cx.span(extra), "second document")
@@ -110,7 +110,7 @@ impl<'a> Loader<'a> {
         let path = crate::diag::json::path_string(rel);
         let mut cx = Cx::new(id, &text, &mut self.diags);
         if docs.is_empty() {
-            let d = Diagnostic::warning("calendar::empty-manifest", "this manifest holds no post")
+            let d = Diagnostic::warning(Code::CalendarEmptyManifest, "this manifest holds no post")
                 .in_file(display_path(self.root, rel))
                 .help("write a post in it (see `postcal init` for an example), or delete it");
             cx.push(d);
@@ -155,12 +155,12 @@ impl<'a> Loader<'a> {
         };
         let d = match file {
             FileRead::Unreadable(e) => Diagnostic::error(
-                "calendar::unreadable",
+                Code::CalendarUnreadable,
                 format!("cannot read this file: {e}"),
             )
             .in_file(shown),
             FileRead::NotRegular(kind) => Diagnostic::error(
-                "calendar::unreadable",
+                Code::CalendarUnreadable,
                 format!(
                     "this is {}, not a regular file, so postcal does not read it",
                     kind.describe()
@@ -179,7 +179,7 @@ impl<'a> Loader<'a> {
                     }
                 };
                 Diagnostic::error(
-                    "calendar::file-too-large",
+                    Code::CalendarFileTooLarge,
                     format!(
                         "this file is {} bytes; postcal reads {at_most} of at most {} bytes",
                         group_digits(size),
@@ -190,7 +190,7 @@ impl<'a> Loader<'a> {
                 .help(help)
             }
             FileRead::Binary(nul) => Diagnostic::error(
-                "calendar::binary-file",
+                Code::CalendarBinaryFile,
                 format!("this file is binary (a NUL byte at offset {nul}), not a {what}"),
             )
             .in_file(shown)
@@ -198,7 +198,7 @@ impl<'a> Loader<'a> {
             FileRead::Utf16 { big_endian } => {
                 let from = if big_endian { "UTF-16BE" } else { "UTF-16LE" };
                 Diagnostic::error(
-                    "calendar::not-utf8",
+                    Code::CalendarNotUtf8,
                     format!("this file is UTF-16 ({from}); postcal reads UTF-8 only"),
                 )
                 .in_file(shown.clone())
@@ -212,7 +212,7 @@ impl<'a> Loader<'a> {
                 // The lossy text has the same prefix, so `valid` is a char boundary in it.
                 let id = self.sources.add(shown, lossy);
                 Diagnostic::error(
-                    "calendar::not-utf8",
+                    Code::CalendarNotUtf8,
                     format!("this file is not valid UTF-8 (invalid byte at offset {valid})"),
                 )
                 .at(Span::new(id, valid, 1), "not UTF-8")
@@ -242,20 +242,20 @@ impl<'a> Loader<'a> {
         };
         let (code, help) = match e.kind {
             ParseErrorKind::Syntax => (
-                "yaml::syntax",
+                Code::YamlSyntax,
                 "fix the YAML syntax here (indentation, quotes and `:` are the usual suspects)",
             ),
             ParseErrorKind::DuplicateKey => (
-                "yaml::duplicate-key",
+                Code::YamlDuplicateKey,
                 "remove one of the two entries with this key",
             ),
             ParseErrorKind::TooComplex => (
-                "yaml::too-complex",
+                Code::YamlTooComplex,
                 "this nesting or alias expansion is far beyond what settings or posts need; \
                  simplify it (aliases that reference aliases multiply quickly)",
             ),
             ParseErrorKind::TooManyDocuments => (
-                "yaml::too-complex",
+                Code::YamlTooComplex,
                 match role {
                     Role::Manifest => {
                         "split the posts over several files (one post per file is usual)"

@@ -1,8 +1,8 @@
 //! Finding the manifests: the walk of the posts directory and its policy on names and links.
 //!
-//! - Hidden files and directories (`.git/`, `.postcal/`, `.#lock`), editor temporary files
-//!   (`*~`, `*.swp`, `#name#`, vim's `4913`) and non-YAML files are skipped silently;
-//!   `postcal.yaml` is never a manifest, even when the posts directory is the calendar root.
+//! - What [`crate::manifest::ignore`] lists (hidden names, editor temporaries) and non-YAML
+//!   files are skipped silently; `postcal.yaml` is never a manifest, even when the posts
+//!   directory is the calendar root.
 //! - Names that are not UTF-8 are reported (a manifest's path is stored as text), never
 //!   skipped silently.
 //! - The posts directory must resolve inside the calendar. Symlinked directories below it are
@@ -15,8 +15,9 @@ use std::path::{Component, Path, PathBuf};
 use super::file::Stamp;
 use super::report::Loader;
 use super::{CONFIG_FILE, display_path};
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::manifest::config::Config;
+use crate::manifest::ignore::{is_ignored, is_manifest_name};
 use crate::regular_file::Kind;
 
 impl Loader<'_> {
@@ -35,7 +36,7 @@ impl Loader<'_> {
         let span = config.and_then(|c| c.posts.as_ref()).map(|p| p.span);
         if escapes {
             let d = Diagnostic::error(
-                "config::path-escapes-root",
+                Code::ConfigPathEscapesRoot,
                 format!("posts directory `{posts_dir}` is outside the calendar"),
             )
             .help("give a path inside the calendar directory, e.g. `posts`");
@@ -50,7 +51,7 @@ impl Loader<'_> {
         let full = self.root.join(&rel);
         if !full.is_dir() {
             let d = Diagnostic::error(
-                "calendar::no-posts-dir",
+                Code::CalendarNoPostsDir,
                 format!(
                     "posts directory `{}` does not exist",
                     display_path(self.root, &rel).display()
@@ -64,7 +65,7 @@ impl Loader<'_> {
         }
         if !self.inside_root(&full) {
             let d = Diagnostic::error(
-                "config::path-escapes-root",
+                Code::ConfigPathEscapesRoot,
                 format!(
                     "posts directory `{}` is a symlink to a directory outside the calendar; postcal does not read it",
                     display_path(self.root, &rel).display()
@@ -82,7 +83,7 @@ impl Loader<'_> {
             Ok(entries) => entries,
             Err(e) => {
                 let d = Diagnostic::error(
-                    "calendar::unreadable",
+                    Code::CalendarUnreadable,
                     format!("cannot read directory: {e}"),
                 )
                 .in_file(display_path(self.root, dir));
@@ -119,7 +120,7 @@ impl Loader<'_> {
             if meta.is_dir() {
                 if looks_like_manifest {
                     let d = Diagnostic::warning(
-                        "calendar::directory-named-like-manifest",
+                        Code::CalendarDirectoryNamedLikeManifest,
                         "this is a directory, not a manifest file; postcal looks inside it for manifests",
                     )
                     .in_file(display_path(self.root, &rel))
@@ -148,7 +149,7 @@ impl Loader<'_> {
         match std::fs::metadata(&full) {
             Ok(target) if target.is_dir() => {
                 let d = Diagnostic::warning(
-                    "calendar::symlinked-directory",
+                    Code::CalendarSymlinkedDirectory,
                     "symlinked directories are not followed",
                 )
                 .in_file(display_path(self.root, &rel))
@@ -158,7 +159,7 @@ impl Loader<'_> {
             Ok(target) if looks_like_manifest => {
                 if !self.inside_root(&full) {
                     let d = Diagnostic::error(
-                        "calendar::path-escapes-root",
+                        Code::CalendarPathEscapesRoot,
                         "this manifest is a symlink to a file outside the calendar",
                     )
                     .in_file(display_path(self.root, &rel))
@@ -174,7 +175,7 @@ impl Loader<'_> {
             Err(_) => {
                 if looks_like_manifest {
                     let d = Diagnostic::error(
-                        "calendar::broken-symlink",
+                        Code::CalendarBrokenSymlink,
                         "this manifest is a broken symlink (or a symlink loop)",
                     )
                     .in_file(display_path(self.root, &rel))
@@ -188,7 +189,7 @@ impl Loader<'_> {
     /// A socket, FIFO or device named like a manifest: opening a FIFO would block forever.
     fn not_a_file(&mut self, rel: &Path, kind: Kind) {
         let d = Diagnostic::error(
-            "calendar::unreadable",
+            Code::CalendarUnreadable,
             format!(
                 "this is {}, not a regular file, so postcal does not read it",
                 kind.describe()
@@ -202,7 +203,7 @@ impl Loader<'_> {
     fn not_utf8(&mut self, rel: &Path, is_dir: bool) {
         let what = if is_dir { "directory" } else { "manifest" };
         let d = Diagnostic::error(
-            "calendar::non-utf8-name",
+            Code::CalendarNonUtf8Name,
             format!(
                 "this {what}'s name is not valid UTF-8 (shown with � in place of the invalid bytes), so postcal cannot read it"
             ),
@@ -217,44 +218,5 @@ fn with_span_or_config(d: Diagnostic, span: Option<Span>, root: &Path) -> Diagno
     match span {
         Some(span) => d.at(span, "here"),
         None => d.in_file(display_path(root, Path::new(CONFIG_FILE))),
-    }
-}
-
-/// Hidden files and editor temporaries.
-fn is_ignored(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
-        || (name.starts_with('#') && name.ends_with('#'))
-        || name == "4913"
-        || [".swp", ".swo", ".swx", ".tmp", ".bak", ".orig"]
-            .iter()
-            .any(|ext| name.ends_with(ext))
-}
-
-fn is_manifest_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.ends_with(".yaml") || lower.ends_with(".yml")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ignores_hidden_and_editor_files() {
-        for name in [
-            ".git",
-            ".post.yaml.swp",
-            "post.yaml~",
-            "#post.yaml#",
-            "4913",
-            "a.yaml.tmp",
-        ] {
-            assert!(is_ignored(name), "{name}");
-        }
-        for name in ["post.yaml", "2026-12-launch.yml"] {
-            assert!(!is_ignored(name), "{name}");
-            assert!(is_manifest_name(name));
-        }
     }
 }

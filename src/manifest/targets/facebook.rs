@@ -1,4 +1,4 @@
-//! Facebook Page target options (platform-rules §3).
+//! Facebook Page target options (docs/platform-rules.md §3).
 
 use schemars::JsonSchema;
 use serde::Serialize;

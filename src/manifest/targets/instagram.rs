@@ -1,4 +1,4 @@
-//! Instagram target options (platform-rules §1.2).
+//! Instagram target options (docs/platform-rules.md §1.2).
 
 use schemars::JsonSchema;
 use serde::Serialize;

@@ -16,7 +16,7 @@ pub use tiktok::{TiktokOptions, TiktokPrivacy};
 use serde::Serialize;
 
 use super::post::MediaRef;
-use crate::diag::{Diagnostic, suggest};
+use crate::diag::{Code, Diagnostic, suggest};
 use crate::platform::Platform;
 use crate::yaml::{Cx, Fields, Node, NodeKind, Sp};
 
@@ -91,7 +91,7 @@ pub fn parse_target_key(key: &Sp<String>, what: &str, cx: &mut Cx) -> Option<(Pl
             ),
         };
         let d = Diagnostic::error(
-            "manifest::invalid-target",
+            Code::ManifestInvalidTarget,
             format!(
                 "{what} `{}` is not of the form `platform/account`",
                 key.value
@@ -108,7 +108,7 @@ pub fn parse_target_key(key: &Sp<String>, what: &str, cx: &mut Cx) -> Option<(Pl
             None => "postcal publishes to instagram, tiktok, threads and facebook".to_owned(),
         };
         let d = Diagnostic::error(
-            "manifest::unknown-platform",
+            Code::ManifestUnknownPlatform,
             format!("unknown platform `{platform}` in {what} `{}`", key.value),
         )
         .at(key.span, "unknown platform")
@@ -118,7 +118,7 @@ pub fn parse_target_key(key: &Sp<String>, what: &str, cx: &mut Cx) -> Option<(Pl
     };
     if account.is_empty() || account.contains('/') {
         let d = Diagnostic::error(
-            "manifest::invalid-target",
+            Code::ManifestInvalidTarget,
             format!(
                 "{what} `{}` needs exactly one account name after `{platform}/`",
                 key.value
@@ -142,7 +142,7 @@ pub fn read_targets(node: &Node, cx: &mut Cx) -> Option<Vec<Target>> {
     let entries = f.remaining(cx);
     if entries.is_empty() {
         let d = Diagnostic::error(
-            "manifest::no-targets",
+            Code::ManifestNoTargets,
             "`targets` is empty: the post goes nowhere",
         )
         .at(cx.span(node), "no targets")

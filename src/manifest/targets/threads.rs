@@ -1,4 +1,4 @@
-//! Threads target options (platform-rules §4).
+//! Threads target options (docs/platform-rules.md §4).
 
 use schemars::JsonSchema;
 use serde::Serialize;

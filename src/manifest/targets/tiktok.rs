@@ -1,4 +1,4 @@
-//! TikTok target options (platform-rules §2.3).
+//! TikTok target options (docs/platform-rules.md §2.3).
 
 use schemars::JsonSchema;
 use serde::Serialize;

@@ -18,7 +18,7 @@ use crate::diag::json::path_string;
 use crate::diag::{Diagnostic, Location, SourceMap};
 use crate::manifest::LoadOptions;
 use crate::manifest::config::DEFAULT_MAX_LATENESS;
-use crate::manifest::load::{Known, Listing, LoadError, Loaded, Manifest, ReadOutcome, Stamp};
+use crate::manifest::load::{Known, Listing, LoadError, Loaded, ManifestFile, ReadOutcome, Stamp};
 use crate::manifest::time::{parse_duration, parse_timezone};
 use crate::media::path::MediaRoot;
 use crate::platform::TargetKey;
@@ -230,7 +230,7 @@ struct ScanMemo<'a> {
 }
 
 impl Memo for ScanMemo<'_> {
-    fn known(&self, manifest: &Manifest) -> Option<Known> {
+    fn known(&self, manifest: &ManifestFile) -> Option<Known> {
         self.files.get(&manifest.path)?.known.clone()
     }
 
@@ -291,7 +291,7 @@ impl Memo for ScanMemo<'_> {
             .collect()
     }
 
-    fn errors_in(&self, manifest: &Manifest) -> usize {
+    fn errors_in(&self, manifest: &ManifestFile) -> usize {
         self.files.get(&manifest.path).map_or(0, |f| f.errors)
     }
 }

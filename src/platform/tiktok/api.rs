@@ -1,6 +1,6 @@
-//! TikTok's Content Posting API as postcal calls it (platform-rules §2.1–§2.5): one function
-//! per endpoint, request and response structs named after TikTok's own fields. The sandbox's
-//! `sandbox/tiktok/` serves the same endpoints from the other side.
+//! TikTok's Content Posting API as postcal calls it (docs/platform-rules.md §2.1–§2.5): one
+//! function per endpoint, request and response structs named after TikTok's own fields. The
+//! sandbox's `sandbox/tiktok/` serves the same endpoints from the other side.
 //!
 //! Requests are JSON `POST`s with `Authorization: Bearer {token}`; answers are
 //! `{data, error:{code, message, log_id}}`, a success iff `error.code == "ok"`.
@@ -22,7 +22,7 @@ pub const VIDEO_INIT: &str = "/v2/post/publish/video/init/";
 pub const CONTENT_INIT: &str = "/v2/post/publish/content/init/";
 pub const STATUS_FETCH: &str = "/v2/post/publish/status/fetch/";
 
-/// `creator_info/query` → `data` (platform-rules §2.2).
+/// `creator_info/query` → `data` (docs/platform-rules.md §2.2).
 #[derive(Debug, Clone, Deserialize)]
 pub struct CreatorInfo {
     #[serde(default)]
@@ -39,8 +39,8 @@ pub struct CreatorInfo {
     pub max_video_post_duration_sec: Option<u64>,
 }
 
-/// `post_info` (platform-rules §2.3). Photo-only and video-only fields are `None` where they
-/// do not apply, and are then left out.
+/// `post_info` (docs/platform-rules.md §2.3). Photo-only and video-only fields are `None` where
+/// they do not apply, and are then left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PostInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,7 +63,7 @@ pub struct PostInfo {
     pub is_aigc: Option<bool>,
 }
 
-/// A video's `source_info` (platform-rules §2.4).
+/// A video's `source_info` (docs/platform-rules.md §2.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "source", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VideoSource {
@@ -84,7 +84,7 @@ pub struct VideoInit {
     pub source_info: VideoSource,
 }
 
-/// A photo post's `source_info`: pulled only (platform-rules §2.4 `photo_images`).
+/// A photo post's `source_info`: pulled only (docs/platform-rules.md §2.4 `photo_images`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PhotoSource {
     /// Always `PULL_FROM_URL`.
@@ -115,7 +115,7 @@ pub struct InitAnswer {
     pub upload_url: Option<String>,
 }
 
-/// `status/fetch` → `data` (platform-rules §2.5).
+/// `status/fetch` → `data` (docs/platform-rules.md §2.5).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PublishStatus {
     pub status: String,

@@ -1,4 +1,4 @@
-//! The one classification of TikTok's errors (platform-rules §2.5 init-time `error.code`,
+//! The one classification of TikTok's errors (docs/platform-rules.md §2.5 init-time `error.code`,
 //! `fail_reason`, §8 retry policy).
 //!
 //! # Guarantees
@@ -121,7 +121,7 @@ fn classify_api(
     }
 }
 
-/// A `FAILED` status's `fail_reason` (platform-rules §2.5): nothing is public; may a new
+/// A `FAILED` status's `fail_reason` (docs/platform-rules.md §2.5): nothing is public; may a new
 /// attempt help?
 pub fn fail_reason(reason: Option<&str>) -> Failure {
     let reason = reason.unwrap_or("");

@@ -1,5 +1,5 @@
 //! TikTok's rates and caps, enforced on postcal's side so TikTok never has to refuse
-//! (platform-rules §2.1 "Per-token limit", §2.5 "Caps"; issue 9 item 2).
+//! (docs/platform-rules.md §2.1 "Per-token limit", §2.5 "Caps"; issue 9 item 2).
 //!
 //! - Per access token, per minute: 6 inits (`video/init` and `content/init` share the
 //!   budget), 30 `status/fetch`, 20 `creator_info/query`.

@@ -1,4 +1,4 @@
-//! The TikTok publisher (platform-rules §2): direct posts through the Content Posting API,
+//! The TikTok publisher (docs/platform-rules.md §2): direct posts through the Content Posting API,
 //! videos (chunked `FILE_UPLOAD`, or `PULL_FROM_URL` from a verified domain) and photo posts
 //! (pulled).
 //!

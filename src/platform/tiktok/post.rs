@@ -1,6 +1,6 @@
 //! What one TikTok post is (pure): the manifest's options, the kind of post its media make,
 //! the creator's settings applied to them, and the init request built from all three
-//! (platform-rules §2.2–§2.4).
+//! (docs/platform-rules.md §2.2–§2.4).
 //!
 //! # Guarantees
 //! - A post TikTok would refuse for its own content (lengths, kinds, formats, a privacy level

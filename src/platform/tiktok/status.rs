@@ -1,4 +1,4 @@
-//! What a `status/fetch` answer means for a slot (pure; platform-rules §2.5 `status`), and
+//! What a `status/fetch` answer means for a slot (pure; docs/platform-rules.md §2.5 `status`), and
 //! what postcal says when there is no `publish_id` to fetch.
 //!
 //! # Guarantees

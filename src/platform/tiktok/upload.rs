@@ -1,6 +1,6 @@
 //! FILE_UPLOAD: the chunk plan a video is declared with at init, and the chunked `PUT`s to the
-//! `upload_url` TikTok answers (platform-rules §2.4 "FILE_UPLOAD init fields", "Chunk size",
-//! "Upload request", "`upload_url` lifetime").
+//! `upload_url` TikTok answers (docs/platform-rules.md §2.4 "FILE_UPLOAD init fields", "Chunk
+//! size", "Upload request", "`upload_url` lifetime").
 //!
 //! # The chunk plan
 //! TikTok's guide says chunks are at least "5 MB" and at most "64 MB" (the last up to "128

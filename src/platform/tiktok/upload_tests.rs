@@ -13,7 +13,7 @@ use crate::reconcile::publisher::BoxFuture;
 use crate::reconcile::{FailureClass, Outcome};
 use crate::secret::Secret;
 
-/// platform-rules §2.4 under one reading of "MB": `mb` bytes (10^6, or 2^20 for MiB).
+/// docs/platform-rules.md §2.4 under one reading of "MB": `mb` bytes (10^6, or 2^20 for MiB).
 fn valid_under(p: &ChunkPlan, mb: u64) -> Result<(), String> {
     let (size, chunk, n) = (p.video_size, p.chunk_size, p.total_chunk_count);
     if size < 5 * mb {

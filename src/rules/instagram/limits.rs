@@ -1,6 +1,7 @@
 //! Every Instagram number postcal checks: one table ([`LIMITS`]), each row with its
-//! platform-rules.md section and source key.
+//! docs/platform-rules.md section and source key.
 
+use crate::diag::Code;
 use crate::media::MediaFormat::{self, Jpeg, Mov, Mp4, Png, Webp};
 use crate::media::VideoCodec::{H264, Hevc};
 use crate::rules::limits::{Aspect, ImageLimits, Limit, MIB, VideoLimits};
@@ -28,15 +29,15 @@ pub struct Limits {
 }
 
 const IMAGE_FORMATS: Limit<&[MediaFormat]> =
-    Limit::official(&[Jpeg], "instagram::image-format", "§1.3 IG-MEDIA");
+    Limit::official(&[Jpeg], Code::InstagramImageFormat, "§1.3 IG-MEDIA");
 const IMAGE_CONVERTED: Option<Limit<&[MediaFormat]>> = Some(Limit::official(
     &[Png, Webp],
-    "instagram::image-converted",
+    Code::InstagramImageConverted,
     "§1.3 IG-MEDIA, §9.3",
 ));
 const IMAGE_BYTES: Option<Limit<u64>> = Some(Limit::official(
     8 * MIB,
-    "instagram::image-too-large",
+    Code::InstagramImageTooLarge,
     "§1.3 IG-MEDIA, IG-ERR 2207004",
 ));
 /// Rules every Instagram video spec shares (reels, stories, the older carousel `VIDEO`).
@@ -44,37 +45,37 @@ const VIDEO: VideoLimits = VideoLimits {
     what: "Instagram videos",
     formats: Some(Limit::official(
         &[Mp4, Mov],
-        "instagram::video-format",
+        Code::InstagramVideoFormat,
         "§1.3 IG-MEDIA",
     )),
     codecs: Some(Limit::official(
         &[H264, Hevc],
-        "instagram::video-codec",
+        Code::InstagramVideoCodec,
         "§1.3 IG-MEDIA",
     )),
     min_ms: Some(Limit::official(
         3_000,
-        "instagram::video-duration",
+        Code::InstagramVideoDuration,
         "§1.3 IG-MEDIA",
     )),
     max_ms: Some(Limit::official(
         15 * 60_000,
-        "instagram::video-duration",
+        Code::InstagramVideoDuration,
         "§1.3 IG-MEDIA",
     )),
     max_bytes: Some(Limit::official(
         300 * MIB,
-        "instagram::video-too-large",
+        Code::InstagramVideoTooLarge,
         "§1.3 IG-MEDIA",
     )),
     fps: Some(Limit::official(
         (23.0, 60.0),
-        "instagram::video-frame-rate",
+        Code::InstagramVideoFrameRate,
         "§1.3 IG-MEDIA",
     )),
     max_width: Some(Limit::official(
         1920,
-        "instagram::video-dimensions",
+        Code::InstagramVideoDimensions,
         "§1.3 IG-MEDIA",
     )),
     sides: None,
@@ -83,22 +84,22 @@ const VIDEO: VideoLimits = VideoLimits {
             min: (0.01, 1.0),
             max: (10.0, 1.0),
         },
-        "instagram::video-dimensions",
+        Code::InstagramVideoDimensions,
         "§1.3 IG-MEDIA",
     )),
     fast_start: Some(Limit::official(
         (),
-        "instagram::video-not-fast-start",
+        Code::InstagramVideoNotFastStart,
         "§1.3 IG-MEDIA",
     )),
     no_edit_list: Some(Limit::official(
         (),
-        "instagram::video-edit-list",
+        Code::InstagramVideoEditList,
         "§1.3 IG-MEDIA",
     )),
     audio: Some(Limit::official(
         (48_000, 2),
-        "instagram::video-audio",
+        Code::InstagramVideoAudio,
         "§1.3 IG-MEDIA",
     )),
 };
@@ -106,23 +107,23 @@ const CAROUSEL_VIDEO_SOURCE: &str = "Meta's 2022 video spec in https://github.co
 
 pub const LIMITS: Limits = Limits {
     posts_per_day: [
-        Limit::official(100, "instagram::schedule-over-daily-limit", "§1.4 IG-PUB"),
+        Limit::official(100, Code::InstagramScheduleOverDailyLimit, "§1.4 IG-PUB"),
         Limit::unclear(
             50,
-            "instagram::schedule-over-daily-limit",
+            Code::InstagramScheduleOverDailyLimit,
             "§1.4 IG-CPL, §9.1",
             "the content_publishing_limit reference says 50 where the publishing guide says 100; \
              the account's live quota decides",
         ),
     ],
-    caption: Limit::official(2_200, "instagram::caption-too-long", "§1.2 IG-MEDIA"),
-    hashtags: Limit::official(30, "instagram::too-many-hashtags", "§1.2 IG-MEDIA, §9.2"),
-    mentions: Limit::official(20, "instagram::too-many-mentions", "§1.2 IG-MEDIA, §9.2"),
-    alt_text: Limit::official(1_000, "instagram::alt-too-long", "§1.2 IG-MEDIA"),
-    collaborators: Limit::official(3, "instagram::too-many-collaborators", "§1.2 IG-MEDIA"),
+    caption: Limit::official(2_200, Code::InstagramCaptionTooLong, "§1.2 IG-MEDIA"),
+    hashtags: Limit::official(30, Code::InstagramTooManyHashtags, "§1.2 IG-MEDIA, §9.2"),
+    mentions: Limit::official(20, Code::InstagramTooManyMentions, "§1.2 IG-MEDIA, §9.2"),
+    alt_text: Limit::official(1_000, Code::InstagramAltTooLong, "§1.2 IG-MEDIA"),
+    collaborators: Limit::official(3, Code::InstagramTooManyCollaborators, "§1.2 IG-MEDIA"),
     carousel: Limit::official(
         (2, 10),
-        "instagram::carousel-count",
+        Code::InstagramCarouselCount,
         "§1.2 IG-MEDIA, IG-ERR 2207028",
     ),
     feed_image: ImageLimits {
@@ -135,7 +136,7 @@ pub const LIMITS: Limits = Limits {
                 min: (4.0, 5.0),
                 max: (1.91, 1.0),
             },
-            "instagram::image-aspect",
+            Code::InstagramImageAspect,
             "§1.3 IG-MEDIA, IG-ERR 2207009",
         )),
         max_pixels: None,
@@ -157,12 +158,12 @@ pub const LIMITS: Limits = Limits {
         what: "Instagram story videos",
         max_ms: Some(Limit::official(
             60_000,
-            "instagram::video-duration",
+            Code::InstagramVideoDuration,
             "§1.3 IG-MEDIA",
         )),
         max_bytes: Some(Limit::official(
             100 * MIB,
-            "instagram::video-too-large",
+            Code::InstagramVideoTooLarge,
             "§1.3 IG-MEDIA",
         )),
         aspect: Some(Limit::official(
@@ -170,7 +171,7 @@ pub const LIMITS: Limits = Limits {
                 min: (0.1, 1.0),
                 max: (10.0, 1.0),
             },
-            "instagram::video-dimensions",
+            Code::InstagramVideoDimensions,
             "§1.3 IG-MEDIA",
         )),
         ..VIDEO
@@ -179,17 +180,17 @@ pub const LIMITS: Limits = Limits {
         what: "Instagram carousel videos",
         min_ms: Some(Limit::unverified(
             3_000,
-            "instagram::carousel-video-spec",
+            Code::InstagramCarouselVideoSpec,
             CAROUSEL_VIDEO_SOURCE,
         )),
         max_ms: Some(Limit::unverified(
             60_000,
-            "instagram::carousel-video-spec",
+            Code::InstagramCarouselVideoSpec,
             CAROUSEL_VIDEO_SOURCE,
         )),
         max_bytes: Some(Limit::unverified(
             100 * MIB,
-            "instagram::carousel-video-spec",
+            Code::InstagramCarouselVideoSpec,
             CAROUSEL_VIDEO_SOURCE,
         )),
         aspect: Some(Limit::unverified(
@@ -197,7 +198,7 @@ pub const LIMITS: Limits = Limits {
                 min: (4.0, 5.0),
                 max: (16.0, 9.0),
             },
-            "instagram::carousel-video-spec",
+            Code::InstagramCarouselVideoSpec,
             CAROUSEL_VIDEO_SOURCE,
         )),
         ..VIDEO
@@ -206,13 +207,13 @@ pub const LIMITS: Limits = Limits {
         what: "Instagram reel covers",
         formats: Limit::official(
             &[Jpeg],
-            "instagram::cover-format",
+            Code::InstagramCoverFormat,
             "§1.2 IG-MEDIA cover_url",
         ),
         converted: None,
         max_bytes: Some(Limit::official(
             8 * MIB,
-            "instagram::cover-too-large",
+            Code::InstagramCoverTooLarge,
             "§1.2 IG-MEDIA cover_url",
         )),
         aspect: None,

@@ -1,5 +1,5 @@
-//! Instagram rules (platform-rules §1): what kind of post a target makes, and what that kind
-//! accepts.
+//! Instagram rules (docs/platform-rules.md §1): what kind of post a target makes, and what that
+//! kind accepts.
 //!
 //! **Kind**: `kind:` when given; otherwise one image is a feed post, one video a reel (single
 //! feed videos are published as reels since 2023-11-09, §1.2) and several media a carousel.
@@ -27,7 +27,7 @@ pub use limits::{LIMITS, Limits};
 use super::limits::{check_image, check_video, n};
 use super::text::{hashtags, mentions, utf16_units};
 use super::{MediaItem, TargetCtx};
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::manifest::{InstagramKind, InstagramOptions};
 
 pub fn check(cx: &TargetCtx, options: &InstagramOptions, diags: &mut Diagnostics) {
@@ -38,7 +38,7 @@ pub fn check(cx: &TargetCtx, options: &InstagramOptions, diags: &mut Diagnostics
     if cx.media.is_empty() {
         diags.push(
             Diagnostic::error(
-                "instagram::no-media",
+                Code::InstagramNoMedia,
                 format!(
                     "{} has no media; every Instagram post needs an image or a video",
                     cx.key()
@@ -104,7 +104,7 @@ fn check_caption(cx: &TargetCtx, kind: Option<InstagramKind>, diags: &mut Diagno
         if !text.value.trim().is_empty() {
             diags.push(
                 Diagnostic::warning(
-                    "instagram::story-caption-ignored",
+                    Code::InstagramStoryCaptionIgnored,
                     "Instagram stories have no caption: this text is not published on the story",
                 )
                 .at(text.span, "not shown on a story")
@@ -190,7 +190,7 @@ fn check_count(
         };
         diags.push(with_kind(
             Diagnostic::error(
-                "instagram::media-count",
+                Code::InstagramMediaCount,
                 format!(
                     "{} takes exactly {}; {} has {count} media",
                     describe(kind),
@@ -216,7 +216,7 @@ fn check_item(kind: InstagramKind, item: &MediaItem, diags: &mut Diagnostics) {
         (InstagramKind::Carousel, true) => check_video(&l.carousel_video, item, diags),
         (InstagramKind::Feed, true) => diags.push(
             Diagnostic::error(
-                "instagram::media-kind",
+                Code::InstagramMediaKind,
                 format!(
                     "`{}` is a video; an Instagram feed post is one image (single videos are published as reels since 2023-11-09)",
                     file.value
@@ -227,7 +227,7 @@ fn check_item(kind: InstagramKind, item: &MediaItem, diags: &mut Diagnostics) {
         ),
         (InstagramKind::Reel, false) => diags.push(
             Diagnostic::error(
-                "instagram::media-kind",
+                Code::InstagramMediaKind,
                 format!("`{}` is an image; an Instagram reel is one video", file.value),
             )
             .at(file.span, "an image")
@@ -245,7 +245,7 @@ fn check_alt(kind: InstagramKind, item: &MediaItem, diags: &mut Diagnostics) {
         let on = if video { "videos" } else { "stories" };
         diags.push(
             Diagnostic::warning(
-                "instagram::alt-ignored",
+                Code::InstagramAltIgnored,
                 format!("Instagram takes alt text for feed and carousel images only, not for {on}: this `alt` is not sent"),
             )
             .at(alt.span, "ignored by Instagram")

@@ -2,7 +2,7 @@
 //! `thumb_offset` and `share_to_feed` for reels; no `collaborators` or `location` on stories).
 
 use super::{LIMITS, describe};
-use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::manifest::{InstagramKind, InstagramOptions, MediaRef};
 use crate::rules::limits::{check_image, n};
 use crate::rules::{MediaItem, TargetCtx};
@@ -53,7 +53,7 @@ pub(super) fn check_collaborators(
             };
             diags.push(
                 Diagnostic::error(
-                    "instagram::invalid-username",
+                    Code::InstagramInvalidUsername,
                     format!("`{}` is not an Instagram username", name.value),
                 )
                 .at(name.span, "not a username")
@@ -71,7 +71,7 @@ pub(super) fn check_location(options: &InstagramOptions, diags: &mut Diagnostics
     if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()) {
         diags.push(
             Diagnostic::error(
-                "instagram::invalid-location",
+                Code::InstagramInvalidLocation,
                 format!("location `{}` is not a Facebook Page ID", location.value),
             )
             .at(location.span, "not a Page ID")
@@ -89,7 +89,7 @@ pub(super) fn check_for_kind(
 ) {
     let not_for = |option: &str, span: Span, only: &str| {
         let d = Diagnostic::error(
-            "instagram::option-not-for-kind",
+            Code::InstagramOptionNotForKind,
             format!(
                 "`{option}` is only for {only}; {} makes {}",
                 cx.key(),
@@ -125,7 +125,7 @@ pub(super) fn check_for_kind(
     {
         diags.push(
             Diagnostic::warning(
-                "instagram::share-to-feed-ignored",
+                Code::InstagramShareToFeedIgnored,
                 format!(
                     "`share_to_feed` only applies to reels; Instagram ignores it on {}",
                     describe(kind)
@@ -150,7 +150,7 @@ pub(super) fn check_for_kind(
     } else if let Some(cover) = &options.cover {
         diags.push(
             Diagnostic::warning(
-                "instagram::thumb-offset-ignored",
+                Code::InstagramThumbOffsetIgnored,
                 "`thumb_offset` is ignored when the reel has a `cover`",
             )
             .at(offset.span, "ignored")
@@ -163,7 +163,7 @@ pub(super) fn check_for_kind(
     {
         diags.push(
             Diagnostic::error(
-                "instagram::thumb-offset-out-of-range",
+                Code::InstagramThumbOffsetOutOfRange,
                 format!(
                     "`thumb_offset` is {} ms but `{}` is only {} ms long",
                     n(offset.value as usize),

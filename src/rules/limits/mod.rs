@@ -12,20 +12,20 @@ mod check;
 pub use check::{check_image, check_video};
 
 use crate::diag::group_digits as group;
-use crate::diag::{Diagnostic, Span};
+use crate::diag::{Code, Diagnostic, Span};
 use crate::media::{MediaFormat, VideoCodec};
 
 pub const MIB: u64 = 1024 * 1024;
 pub const GIB: u64 = 1024 * MIB;
 
 /// One limit: its value, the code of the diagnostic when it is broken, and where the number
-/// comes from (a platform-rules.md section and source key).
+/// comes from (a docs/platform-rules.md section and source key).
 #[derive(Debug, Clone, Copy)]
 pub struct Limit<T> {
     pub value: T,
-    pub code: &'static str,
-    /// platform-rules.md section and source key; for unverified limits, written for users
-    /// ("Mixpost's cap (platform-rules §3)"), as warnings quote it.
+    pub code: Code,
+    /// docs/platform-rules.md section and source key; for unverified limits, written for users
+    /// ("Mixpost's cap (docs/platform-rules.md §3)"), as warnings quote it.
     pub source: &'static str,
     pub strength: Strength,
 }
@@ -42,7 +42,7 @@ pub enum Strength {
 }
 
 impl<T> Limit<T> {
-    pub const fn official(value: T, code: &'static str, source: &'static str) -> Self {
+    pub const fn official(value: T, code: Code, source: &'static str) -> Self {
         Self {
             value,
             code,
@@ -51,7 +51,7 @@ impl<T> Limit<T> {
         }
     }
 
-    pub const fn unverified(value: T, code: &'static str, source: &'static str) -> Self {
+    pub const fn unverified(value: T, code: Code, source: &'static str) -> Self {
         Self {
             value,
             code,
@@ -60,12 +60,7 @@ impl<T> Limit<T> {
         }
     }
 
-    pub const fn unclear(
-        value: T,
-        code: &'static str,
-        source: &'static str,
-        why: &'static str,
-    ) -> Self {
+    pub const fn unclear(value: T, code: Code, source: &'static str, why: &'static str) -> Self {
         Self {
             value,
             code,

@@ -2,8 +2,8 @@
 //! token, so each platform's rules say which unit they use and the tests pin each unit down.
 //!
 //! - [`chars`]: Unicode code points ("characters" in most docs).
-//! - [`utf16_units`]: UTF-16 code units (TikTok, platform-rules §2.3): an emoji outside the Basic
-//!   Multilingual Plane counts 2.
+//! - [`utf16_units`]: UTF-16 code units (TikTok, docs/platform-rules.md §2.3): an emoji outside the
+//!   Basic Multilingual Plane counts 2.
 //! - [`threads_length`]: Threads' rule (§4): characters, with every emoji code point counted as
 //!   its UTF-8 byte length.
 //! - [`hashtags`], [`mentions`], [`links`] and [`unique_links`]: the tokens platforms cap.

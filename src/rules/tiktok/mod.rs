@@ -1,5 +1,5 @@
-//! TikTok rules (platform-rules §2): a target is a video post (one video) or a photo post (1 to
-//! 35 photos), never both; privacy must be chosen, and allowed for the account.
+//! TikTok rules (docs/platform-rules.md §2): a target is a video post (one video) or a photo post
+//! (1 to 35 photos), never both; privacy must be chosen, and allowed for the account.
 //!
 //! **Counting unit**: UTF-16 units (TT-DP, TT-PHOTO). A video's caption is the post's `text`
 //! (≤2,200); a photo post has a `title` (≤90) and the `text` as its description (≤4,000).
@@ -21,7 +21,7 @@ pub use limits::{LIMITS, Limits};
 
 use super::limits::{Limit, check_image, check_video, duration, n, plural};
 use super::{MediaItem, TargetCtx};
-use crate::diag::{Diagnostic, Diagnostics, Span};
+use crate::diag::{Code, Diagnostic, Diagnostics, Span};
 use crate::manifest::{Account, TiktokOptions, TiktokPrivacy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +71,7 @@ fn check_privacy(cx: &TargetCtx, options: &TiktokOptions, diags: &mut Diagnostic
         if !options.privacy_unreadable {
             diags.push(
                 Diagnostic::error(
-                    "tiktok::privacy-missing",
+                    Code::TiktokPrivacyMissing,
                     format!("{} has no `privacy`; TikTok requires choosing who can see each post (there is no default)", cx.key()),
                 )
                 .at(cx.target_span(), "`privacy` missing")
@@ -87,7 +87,7 @@ fn check_privacy(cx: &TargetCtx, options: &TiktokOptions, diags: &mut Diagnostic
             ("public", "private")
         };
         let mut d = Diagnostic::error(
-            "tiktok::privacy-not-allowed",
+            Code::TiktokPrivacyNotAllowed,
             format!(
                 "`{}` is not possible on a {kind} TikTok account, and {} is {kind}",
                 privacy.value,
@@ -111,7 +111,7 @@ fn check_privacy(cx: &TargetCtx, options: &TiktokOptions, diags: &mut Diagnostic
     {
         diags.push(
             Diagnostic::error(
-                "tiktok::branded-self-only",
+                Code::TiktokBrandedSelfOnly,
                 "branded content (`brand_content: true`) cannot be `SELF_ONLY` on TikTok",
             )
             .at(privacy.span, "only visible to the creator")
@@ -126,7 +126,7 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) -> Option<Kind> {
     if cx.media.is_empty() {
         diags.push(
             Diagnostic::error(
-                "tiktok::no-media",
+                Code::TiktokNoMedia,
                 format!(
                     "{} has no media; a TikTok post is one video or 1 to 35 photos",
                     cx.key()
@@ -144,7 +144,7 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) -> Option<Kind> {
     if videos > 0 && photos > 0 {
         diags.push(
             Diagnostic::error(
-                "tiktok::mixed-media",
+                Code::TiktokMixedMedia,
                 format!(
                     "{} mixes {} and {}; a TikTok post is one video or photos only",
                     cx.key(),
@@ -163,7 +163,7 @@ fn check_media(cx: &TargetCtx, diags: &mut Diagnostics) -> Option<Kind> {
     if videos > 1 {
         diags.push(
             Diagnostic::error(
-                "tiktok::video-count",
+                Code::TiktokVideoCount,
                 format!(
                     "{} has {videos} videos; a TikTok video post takes one",
                     cx.key()
@@ -332,7 +332,7 @@ fn check_options(cx: &TargetCtx, o: &TiktokOptions, kind: Kind, diags: &mut Diag
         };
         diags.push(
             Diagnostic::error(
-                "tiktok::option-not-for-kind",
+                Code::TiktokOptionNotForKind,
                 format!("`{name}` is only for {only}; {} is {is}", cx.key()),
             )
             .at(span, format!("not for {is}"))
@@ -344,7 +344,7 @@ fn check_options(cx: &TargetCtx, o: &TiktokOptions, kind: Kind, diags: &mut Diag
         if index.value as usize >= count {
             diags.push(
                 Diagnostic::error(
-                    "tiktok::cover-index",
+                    Code::TiktokCoverIndex,
                     format!(
                         "`photo_cover_index` is {} but {} has {} (indexes 0 to {})",
                         index.value,
@@ -365,7 +365,7 @@ fn check_options(cx: &TargetCtx, o: &TiktokOptions, kind: Kind, diags: &mut Diag
     {
         diags.push(
             Diagnostic::warning(
-                "tiktok::cover-timestamp-ignored",
+                Code::TiktokCoverTimestampIgnored,
                 format!(
                     "`cover_timestamp` is {} ms but `{}` is {} ms long; TikTok then uses the first frame",
                     n(at.value as usize),

@@ -1,5 +1,5 @@
 //! Page media: `POST /{page-id}/photos` (published, scheduled, or unpublished for
-//! `attached_media`) and `POST /{page-id}/videos` (platform-rules §3 "Single photo",
+//! `attached_media`) and `POST /{page-id}/videos` (docs/platform-rules.md §3 "Single photo",
 //! "Multi-photo", "Scheduling", "Video").
 //!
 //! # Guarantees
@@ -40,7 +40,7 @@ async fn fetch(engine: &Engine, url: &str, want: Want) -> Result<LedgerMedia, Gr
     Ok(file.ledger_media())
 }
 
-/// `POST /{page-id}/photos` with `url` (platform-rules §3 "Single photo", "Multi-photo",
+/// `POST /{page-id}/photos` with `url` (docs/platform-rules.md §3 "Single photo", "Multi-photo",
 /// "Scheduling": the same window and rules as `/feed`).
 pub(crate) async fn photos(
     engine: &Arc<Engine>,
@@ -117,7 +117,7 @@ pub(crate) async fn photos(
     Ok(json!({ "id": photo_id, "post_id": post_id }))
 }
 
-/// `POST /{page-id}/videos` with `file_url` (platform-rules §3 "Video").
+/// `POST /{page-id}/videos` with `file_url` (docs/platform-rules.md §3 "Video").
 pub(crate) async fn videos(
     engine: &Arc<Engine>,
     call: &GraphCall,

@@ -1,5 +1,5 @@
-//! Facebook Pages publishing on `graph.facebook.com` (platform-rules §3): `/feed` posts (text,
-//! link, scheduled, multi-photo via `attached_media`), `/photos` (published, scheduled, or
+//! Facebook Pages publishing on `graph.facebook.com` (docs/platform-rules.md §3): `/feed` posts
+//! (text, link, scheduled, multi-photo via `attached_media`), `/photos` (published, scheduled, or
 //! `published=false` → `media_fbid`), `/videos` (`file_url`), `/me/accounts`, reading nodes.
 //!
 //! # Guarantees
@@ -9,7 +9,7 @@
 //!   `/feed` and `/posts` (or `/scheduled_posts` until its time), with `attachments`.
 //! - `scheduled_publish_time` follows one rule for `/feed` and `/photos`: only with
 //!   `published=false`, 10 minutes to 30 days ahead (the current guide; older references
-//!   allowed 75 days, platform-rules §9.11: the strict reading wins).
+//!   allowed 75 days, docs/platform-rules.md §9.11: the strict reading wins).
 //! - An unpublished photo can be attached to one post only.
 //!
 //! # Assumptions
@@ -79,7 +79,7 @@ struct Video {
 }
 
 /// The Page behind `seg`, for a Page token of that Page (posting) or, for reads, also a user
-/// token of its admin (platform-rules §3 "Permissions", "Page token").
+/// token of its admin (docs/platform-rules.md §3 "Permissions", "Page token").
 fn access(
     world: &World,
     call: &GraphCall,
@@ -120,7 +120,7 @@ fn access(
     Ok((page.clone(), auth))
 }
 
-/// platform-rules §3 "Scheduling": unix time or ISO 8601.
+/// docs/platform-rules.md §3 "Scheduling": unix time or ISO 8601.
 fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     if let Ok(secs) = raw.parse::<i64>() {
@@ -132,7 +132,7 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// `published` and `scheduled_publish_time` of `/feed` and `/photos` (platform-rules §3
+/// `published` and `scheduled_publish_time` of `/feed` and `/photos` (docs/platform-rules.md §3
 /// "Scheduling"): a schedule needs `published=false` (which defaults to true) and a time 10
 /// minutes to 30 days ahead. The Page Feed reference once allowed 75 days; the current guide
 /// says 30, and the sandbox keeps the strict reading (§9.11).
@@ -185,7 +185,8 @@ fn attached_media(call: &GraphCall) -> Result<Vec<String>, GraphError> {
     Ok(ids)
 }
 
-/// `POST /{page-id}/feed` (platform-rules §3 "Text / link post", "Scheduling", "Multi-photo").
+/// `POST /{page-id}/feed` (docs/platform-rules.md §3 "Text / link post", "Scheduling",
+/// "Multi-photo").
 pub(crate) fn feed(
     engine: &Arc<Engine>,
     call: &GraphCall,

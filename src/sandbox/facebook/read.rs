@@ -1,5 +1,5 @@
 //! Reading Facebook state: `/me/accounts` and `GET /{id}` for Pages, users, posts, photos
-//! and videos (platform-rules §3).
+//! and videos (docs/platform-rules.md §3).
 
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use crate::sandbox::tokens::{Issue, TokenKind};
 use chrono::{DateTime, Utc};
 
 /// `GET /{user-id}/accounts`: the Pages a user manages, each with a Page token
-/// (platform-rules §3 "Page token").
+/// (docs/platform-rules.md §3 "Page token").
 pub(crate) fn accounts(
     engine: &Arc<Engine>,
     call: &GraphCall,
@@ -127,8 +127,8 @@ fn attachments(fb: &FacebookState, post: &Post) -> (Value, Value) {
     (json!({ "data": [attachment] }), full_picture)
 }
 
-/// Every field of a Page post (platform-rules §3 "Text / link post", "Scheduling"), with the
-/// `attachments` and `full_picture` the real API returns for photo and link posts.
+/// Every field of a Page post (docs/platform-rules.md §3 "Text / link post", "Scheduling"), with
+/// the `attachments` and `full_picture` the real API returns for photo and link posts.
 fn post_node(fb: &FacebookState, post: &Post, now: DateTime<Utc>) -> Map<String, Value> {
     let visible = post.published && post.scheduled_for.is_none_or(|at| at <= now);
     let (page_id, n) = post.id.split_once('_').unwrap_or((&post.page, &post.id));
@@ -160,8 +160,8 @@ fn post_node(fb: &FacebookState, post: &Post, now: DateTime<Utc>) -> Map<String,
 }
 
 /// `GET /{page-id}/feed` (also `/posts`, `/published_posts`) and `/scheduled_posts`, newest
-/// first: the read-only look-up that resolves an unanswered `/feed` (platform-rules §8 "check
-/// first").
+/// first: the read-only look-up that resolves an unanswered `/feed` (docs/platform-rules.md §8
+/// "look first").
 pub(crate) fn list(
     engine: &Engine,
     call: &GraphCall,
@@ -200,7 +200,7 @@ pub(crate) fn list(
     paged(engine, call, items)
 }
 
-/// Every field of a Page video (platform-rules §3 "Video").
+/// Every field of a Page video (docs/platform-rules.md §3 "Video").
 fn video_node(video: &Video) -> Map<String, Value> {
     let mut all = Map::new();
     all.insert("id".into(), json!(video.id));
@@ -244,7 +244,7 @@ pub(crate) fn list_videos(
     paged(engine, call, items)
 }
 
-/// `GET /{id}`: a Page, a Facebook user, a post, a photo or a video (platform-rules §3
+/// `GET /{id}`: a Page, a Facebook user, a post, a photo or a video (docs/platform-rules.md §3
 /// "Text / link post", "Single photo", "Video"; §1.6 timestamps).
 pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value, GraphError> {
     let now = engine.now();

@@ -1,5 +1,5 @@
 //! Instagram content publishing (both flavours: Instagram Login on `graph.instagram.com`,
-//! Facebook Login on `graph.facebook.com`; platform-rules §1.1): containers, their status,
+//! Facebook Login on `graph.facebook.com`; docs/platform-rules.md §1.1): containers, their status,
 //! `media_publish`, `content_publishing_limit`, and reading published media.
 //!
 //! # Guarantees
@@ -35,7 +35,7 @@ pub(crate) use read::{list, publishing_limit, read};
 mod params;
 mod read;
 
-/// platform-rules §1.5: the Graph code that goes with each subcode.
+/// docs/platform-rules.md §1.5: the Graph code that goes with each subcode.
 const SUBCODE_CODES: &[(i64, i64)] = &[
     (2207001, -1),
     (2207003, -2),
@@ -66,7 +66,7 @@ pub(crate) fn code_for_subcode(subcode: i64) -> i64 {
         .map_or(-1, |(_, c)| *c)
 }
 
-/// platform-rules §1.4 "Publishing before FINISHED": code 9007 / subcode 2207027.
+/// docs/platform-rules.md §1.4 "Publishing before FINISHED": code 9007 / subcode 2207027.
 fn not_ready() -> GraphError {
     GraphError::new(9007, "Media ID is not available")
         .subcode(2207027)
@@ -76,7 +76,7 @@ fn not_ready() -> GraphError {
         )
 }
 
-/// The Instagram account behind `seg` if this token may act for it (platform-rules §1.1
+/// The Instagram account behind `seg` if this token may act for it (docs/platform-rules.md §1.1
 /// "Token", "Scopes"); Graph hides accounts a token may not see behind code 100/33.
 fn access(
     world: &World,
@@ -118,7 +118,7 @@ fn access(
     Ok(account.clone())
 }
 
-/// `POST /{ig-user-id}/media` (platform-rules §1.1 "Endpoints", §1.2).
+/// `POST /{ig-user-id}/media` (docs/platform-rules.md §1.1 "Endpoints", §1.2).
 pub(crate) fn create_container(
     engine: &Arc<Engine>,
     call: &GraphCall,
@@ -141,8 +141,8 @@ pub(crate) fn create_container(
         Kind::Stories => video_url.is_some() && image_url.is_none(),
         Kind::Carousel | Kind::Text => false,
     };
-    // platform-rules §1.2 `cover_url` "wins over `thumb_offset`": the offset is then ignored,
-    // not judged against the video's duration.
+    // docs/platform-rules.md §1.2 `cover_url` "wins over `thumb_offset`": the offset is then
+    // ignored, not judged against the video's duration.
     let thumb_offset = p
         .int("thumb_offset")?
         .filter(|_| p.text("cover_url").is_none());
@@ -176,7 +176,7 @@ pub(crate) fn create_container(
         Vec::new()
     };
 
-    // platform-rules §1.4 "Containers created": ≤400 per rolling 24 h.
+    // docs/platform-rules.md §1.4 "Containers created": ≤400 per rolling 24 h.
     let limit = engine.config.instagram.containers_per_24h;
     if !world.windows.try_take(
         &format!("ig.containers:{}", account.id),
@@ -228,7 +228,7 @@ pub(crate) fn create_container(
             check,
             forced,
             children,
-            // platform-rules §1.2 "Story": caption not listed; Instagram ignores it.
+            // docs/platform-rules.md §1.2 "Story": caption not listed; Instagram ignores it.
             text: p
                 .text("caption")
                 .filter(|_| kind != Kind::Stories)
@@ -245,8 +245,8 @@ pub(crate) fn create_container(
     Ok(json!({ "id": id }))
 }
 
-/// platform-rules §1.2 "Carousel parent": `children` (comma-separated or JSON), 2–10 items of
-/// this user's carousel-item containers (error 2207028 outside 2–10).
+/// docs/platform-rules.md §1.2 "Carousel parent": `children` (comma-separated or JSON), 2–10 items
+/// of this user's carousel-item containers (error 2207028 outside 2–10).
 fn carousel_children(
     world: &World,
     call: &GraphCall,
@@ -279,7 +279,7 @@ fn carousel_children(
     Ok(children)
 }
 
-/// `POST /{ig-user-id}/media_publish` with `creation_id` (platform-rules §1.1, §1.4).
+/// `POST /{ig-user-id}/media_publish` with `creation_id` (docs/platform-rules.md §1.1, §1.4).
 pub(crate) fn publish(
     engine: &Arc<Engine>,
     call: &GraphCall,
@@ -312,11 +312,11 @@ pub(crate) fn publish(
             message,
         }) => return Err(GraphError::new(code, message).subcode(subcode)),
         Phase::Error(_) => return Err(GraphError::new(-1, "Create media failed").subcode(2207032)),
-        // platform-rules §1.5 2207020 "media expired (container >24 h)".
+        // docs/platform-rules.md §1.5 2207020 "media expired (container >24 h)".
         Phase::Expired => return Err(GraphError::new(-2, "The media has expired").subcode(2207020)),
         Phase::Finished => {}
     }
-    // platform-rules §1.4 "Published posts" per rolling 24 h, §1.5 2207042 (code 9).
+    // docs/platform-rules.md §1.4 "Published posts" per rolling 24 h, §1.5 2207042 (code 9).
     let quota = engine.config.instagram.posts_per_24h;
     if !world.windows.try_take(
         &format!("ig.posts:{}", account.id),

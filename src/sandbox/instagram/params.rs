@@ -1,5 +1,5 @@
 //! Instagram container parameters: which kind of container a request asks for and the
-//! documented rules of its options (platform-rules §1.2).
+//! documented rules of its options (docs/platform-rules.md §1.2).
 
 use std::collections::BTreeMap;
 
@@ -10,7 +10,7 @@ use crate::sandbox::errors::GraphError;
 use crate::sandbox::graph::GraphCall;
 use crate::sandbox::text;
 
-/// What the request asks to create (platform-rules §1.2 "Container types").
+/// What the request asks to create (docs/platform-rules.md §1.2 "Container types").
 pub(super) fn container_kind(call: &GraphCall) -> Result<(Kind, bool), GraphError> {
     let p = &call.params;
     let item = p.bool("is_carousel_item")?.unwrap_or(false);
@@ -20,7 +20,7 @@ pub(super) fn container_kind(call: &GraphCall) -> Result<(Kind, bool), GraphErro
     let kind = match (media_type, item) {
         (None | Some("IMAGE"), _) => Kind::Image,
         (Some("VIDEO"), true) => Kind::Video,
-        // platform-rules §1.2 "Single feed video": not accepted since 2023-11-09.
+        // docs/platform-rules.md §1.2 "Single feed video": not accepted since 2023-11-09.
         (Some("VIDEO"), false) => {
             return Err(unsupported(
                 "The VIDEO media type is no longer supported for single posts; use REELS",
@@ -47,7 +47,8 @@ pub(super) fn container_kind(call: &GraphCall) -> Result<(Kind, bool), GraphErro
     Ok((kind, item))
 }
 
-/// platform-rules §1.2 "Parameter" rows checked at creation; returns the options to remember.
+/// docs/platform-rules.md §1.2 "Parameter" rows checked at creation; returns the options to
+/// remember.
 pub(super) fn check_options(
     call: &GraphCall,
     kind: Kind,
@@ -71,7 +72,7 @@ pub(super) fn check_options(
                 "Param caption is not supported on carousel items",
             ));
         }
-        // platform-rules §1.2 `caption`: 2,200 chars, 30 hashtags, 20 @-tags → 2207010.
+        // docs/platform-rules.md §1.2 `caption`: 2,200 chars, 30 hashtags, 20 @-tags → 2207010.
         let (n, tags, ats) = (
             caption.chars().count(),
             text::hashtags(caption),
@@ -119,7 +120,7 @@ pub(super) fn check_options(
         "thumb_offset",
         "videos",
     )?;
-    // platform-rules §1.2 `cover_url`: it wins over `thumb_offset`, which is then ignored.
+    // docs/platform-rules.md §1.2 `cover_url`: it wins over `thumb_offset`, which is then ignored.
     if let Some(t) = p.int("thumb_offset")?
         && p.text("cover_url").is_none()
     {
@@ -158,7 +159,7 @@ pub(super) fn check_options(
     Ok(opts)
 }
 
-/// platform-rules §1.2 `user_tags`: a JSON array of `{username, x, y}`, x/y in 0.0–1.0,
+/// docs/platform-rules.md §1.2 `user_tags`: a JSON array of `{username, x, y}`, x/y in 0.0–1.0,
 /// required for images.
 pub(super) fn user_tags(raw: &str, image: bool) -> Result<Value, GraphError> {
     let bad = |why: &str| GraphError::invalid_param(format!("Param user_tags {why}"));

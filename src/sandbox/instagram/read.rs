@@ -1,5 +1,5 @@
 //! Reading Instagram state: `content_publishing_limit`, users, containers and published media
-//! (platform-rules §1.4, §1.6).
+//! (docs/platform-rules.md §1.4, §1.6).
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use crate::sandbox::fields::{graph_time, paged, select};
 use crate::sandbox::graph::GraphCall;
 use crate::sandbox::state::World;
 
-/// `GET /{ig-user-id}/content_publishing_limit` (platform-rules §1.4 "Read live quota").
+/// `GET /{ig-user-id}/content_publishing_limit` (docs/platform-rules.md §1.4 "Read live quota").
 pub(crate) fn publishing_limit(
     engine: &Arc<Engine>,
     call: &GraphCall,
@@ -53,8 +53,8 @@ pub(crate) fn publishing_limit(
     Ok(json!({ "data": [item] }))
 }
 
-/// `GET /{id}`: an Instagram user, container or published media (platform-rules §1.6 "Read a
-/// media"; §1.4 `status_code`).
+/// `GET /{id}`: an Instagram user, container or published media (docs/platform-rules.md §1.6 "Read
+/// a media"; §1.4 `status_code`).
 pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value, GraphError> {
     let now = engine.now();
     let world = engine.world();
@@ -122,7 +122,7 @@ pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value,
     )
 }
 
-/// Every field of a published media (platform-rules §1.6 "Read a media", `media_type`,
+/// Every field of a published media (docs/platform-rules.md §1.6 "Read a media", `media_type`,
 /// `media_product_type`, `timestamp`), its carousel children as whole nodes so a nested
 /// selection (`children{media_type}`) can read them. `media_url` is the URL the media were
 /// fetched from, `thumbnail_url` a video's cover (or a CDN-style URL when it has none); no
@@ -190,7 +190,7 @@ fn media_node(world: &World, m: &PublishedMedia, account: &Account) -> Map<Strin
 
 /// `GET /{ig-user-id}/media` (feed posts and reels) and `/stories` (stories of the last 24 h),
 /// newest first: the read-only look-up that resolves an unanswered `media_publish`
-/// (platform-rules §8 "check first").
+/// (docs/platform-rules.md §8 "look first").
 pub(crate) fn list(
     engine: &Engine,
     call: &GraphCall,

@@ -1,4 +1,4 @@
-//! Meta's token endpoints (platform-rules §6 rows "Facebook", "Instagram (IG Login)",
+//! Meta's token endpoints (docs/platform-rules.md §6 rows "Facebook", "Instagram (IG Login)",
 //! "Threads"): code exchange, short→long-lived exchange, and the 24-hour refresh rule.
 //!
 //! # Assumptions
@@ -84,8 +84,8 @@ fn issue(
 }
 
 /// `graph.facebook.com/oauth/access_token` (code, or `grant_type=fb_exchange_token`) and
-/// `POST graph.threads.net/oauth/access_token` (code) (platform-rules §6 rows "Facebook" and
-/// "Threads": code → short-lived token; `fb_exchange_token` → long-lived).
+/// `POST graph.threads.net/oauth/access_token` (code) (docs/platform-rules.md §6 rows "Facebook"
+/// and "Threads": code → short-lived token; `fb_exchange_token` → long-lived).
 pub(crate) fn code_exchange(
     engine: &Arc<Engine>,
     host: GraphHost,
@@ -101,7 +101,8 @@ pub(crate) fn code_exchange(
     check_app(app, Some(p.require("client_id")?), p.text("client_secret"))?;
     let mut world = engine.world();
     if host == GraphHost::Facebook && p.text("grant_type") == Some("fb_exchange_token") {
-        // platform-rules §6 "Facebook": long-lived via fb_exchange_token; expired tokens can't.
+        // docs/platform-rules.md §6 "Facebook": long-lived via fb_exchange_token; expired tokens
+        // can't.
         let short = Secret::from(p.require("fb_exchange_token")?);
         let rec = world
             .tokens
@@ -210,7 +211,7 @@ fn flavour(
     }
 }
 
-/// `GET /access_token?grant_type=ig_exchange_token|th_exchange_token` (platform-rules §6).
+/// `GET /access_token?grant_type=ig_exchange_token|th_exchange_token` (docs/platform-rules.md §6).
 pub(crate) fn long_lived_exchange(
     engine: &Arc<Engine>,
     host: GraphHost,
@@ -226,8 +227,8 @@ pub(crate) fn long_lived_exchange(
     check_app(app, None, call.params.text("client_secret"))?;
     let mut world = engine.world();
     let rec = call.auth(&world, now)?;
-    // platform-rules §6: the exchange takes the short-lived (1 h) token; a long-lived one is
-    // renewed with refresh_access_token instead.
+    // docs/platform-rules.md §6: the exchange takes the short-lived (1 h) token; a long-lived one
+    // is renewed with refresh_access_token instead.
     if rec.long_lived {
         return Err(GraphError::invalid_param(format!(
             "{grant} exchanges a short-lived access token; this one is already long-lived (use refresh_access_token)"
@@ -239,7 +240,7 @@ pub(crate) fn long_lived_exchange(
 }
 
 /// `GET /refresh_access_token?grant_type=ig_refresh_token|th_refresh_token`: only a
-/// long-lived token at least 24 h old and unexpired (platform-rules §6).
+/// long-lived token at least 24 h old and unexpired (docs/platform-rules.md §6).
 pub(crate) fn refresh(
     engine: &Arc<Engine>,
     host: GraphHost,
@@ -272,7 +273,7 @@ pub(crate) fn refresh(
     Ok(json!({ "access_token": token.expose(), "token_type": "bearer", "expires_in": secs }))
 }
 
-/// `POST api.instagram.com/oauth/access_token` (platform-rules §6 "Instagram (IG Login)").
+/// `POST api.instagram.com/oauth/access_token` (docs/platform-rules.md §6 "Instagram (IG Login)").
 pub(crate) async fn instagram_code_exchange(
     State(engine): State<Arc<Engine>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,

@@ -1,5 +1,5 @@
-//! OAuth as each platform runs it (platform-rules §6): authorize pages that approve at once and
-//! redirect with a code, and the token endpoints (code exchange, Meta's short→long-lived
+//! OAuth as each platform runs it (docs/platform-rules.md §6): authorize pages that approve at once
+//! and redirect with a code, and the token endpoints (code exchange, Meta's short→long-lived
 //! exchange and refresh, TikTok's refresh with rotation and revoke).
 //!
 //! The authorize pages act for a sandbox account: the one named by the sandbox-only query
@@ -134,7 +134,8 @@ pub(crate) fn scope_set(raw: &str) -> BTreeSet<String> {
 fn unknown_scope(flow: Flow, scopes: &BTreeSet<String>) -> Option<String> {
     let known = |s: &str| match flow {
         Flow::Facebook => true,
-        // platform-rules §1.1 "Scopes": the old `business_*` names are dead since 2025-01-27.
+        // docs/platform-rules.md §1.1 "Scopes": the old `business_*` names are dead since
+        // 2025-01-27.
         Flow::Instagram => s.starts_with("instagram_business_") || s == "instagram_basic",
         Flow::Threads => s.starts_with("threads_"),
         Flow::TikTok => matches!(
@@ -180,9 +181,9 @@ fn redirect_with(
     Some(url.to_string())
 }
 
-/// The authorize page of every flow: approves at once and redirects with a code (platform-rules
-/// §6 "Authorize URL" column: `client_id`/`client_key`, `redirect_uri`, `scope`, `state`,
-/// `response_type=code`, TikTok `code_challenge` + S256; Instagram's `#_`).
+/// The authorize page of every flow: approves at once and redirects with a code
+/// (docs/platform-rules.md §6, "Authorization" column: `client_id`/`client_key`, `redirect_uri`,
+/// `scope`, `state`, `response_type=code`, TikTok `code_challenge` + S256; Instagram's `#_`).
 fn authorize(engine: &Engine, flow: Flow, query: &str) -> Response {
     let q = parse_urlencoded(query);
     let get = |k: &str| {
@@ -244,7 +245,7 @@ fn authorize(engine: &Engine, flow: Flow, query: &str) -> Response {
     }
     let challenge = get("code_challenge").map(str::to_owned);
     if flow == Flow::TikTok {
-        // The sandbox insists on CSRF state and PKCE S256 for TikTok (platform-rules §6).
+        // The sandbox insists on CSRF state and PKCE S256 for TikTok (docs/platform-rules.md §6).
         if state.is_none() {
             return fail("invalid_request", "state is required");
         }
@@ -303,7 +304,7 @@ fn authorize(engine: &Engine, flow: Flow, query: &str) -> Response {
     if let Some(s) = state {
         pairs.push(("state", s));
     }
-    // Instagram appends `#_` to the redirect (platform-rules §6: "strip `#_`").
+    // Instagram appends `#_` to the redirect (docs/platform-rules.md §6: "strip `#_`").
     let fragment = (flow == Flow::Instagram).then_some("_");
     redirect_with(redirect_uri, &pairs, fragment).map_or_else(
         || page(StatusCode::BAD_REQUEST, "invalid redirect_uri"),

@@ -1,4 +1,4 @@
-//! TikTok's token endpoints (platform-rules §6 row "TikTok"): `POST /v2/oauth/token/` with
+//! TikTok's token endpoints (docs/platform-rules.md §6 row "TikTok"): `POST /v2/oauth/token/` with
 //! `authorization_code` (+ PKCE `code_verifier`) or `refresh_token`, and `POST
 //! /v2/oauth/revoke/`. Lifetimes follow the 2026-11 docs (access 2 h, refresh 180 d, §9.7).
 //!
@@ -177,7 +177,7 @@ fn exchange(engine: &Engine, p: &Params) -> Result<Value, TikTokOAuthError> {
                     TikTokOAuthError::new("invalid_grant", "Refresh token is invalid or expired.")
                 })?
                 .clone();
-            // Rotation (platform-rules §6): the presented refresh token dies now.
+            // Rotation (docs/platform-rules.md §6): the presented refresh token dies now.
             world.tokens.revoke(presented.expose());
             Ok(issue_pair(
                 engine,
@@ -194,8 +194,8 @@ fn exchange(engine: &Engine, p: &Params) -> Result<Value, TikTokOAuthError> {
     }
 }
 
-/// `POST /v2/oauth/token/` (platform-rules §6 "TikTok": `authorization_code` + `code_verifier`,
-/// or `refresh_token` with rotation).
+/// `POST /v2/oauth/token/` (docs/platform-rules.md §6 "TikTok": `authorization_code` +
+/// `code_verifier`, or `refresh_token` with rotation).
 pub(crate) async fn token(
     State(engine): State<Arc<Engine>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,
@@ -216,7 +216,8 @@ pub(crate) async fn token(
     .await
 }
 
-/// `POST /v2/oauth/revoke/` with the access token in `token` (platform-rules §6 "TikTok": revoke).
+/// `POST /v2/oauth/revoke/` with the access token in `token` (docs/platform-rules.md §6 "TikTok":
+/// revoke).
 pub(crate) async fn revoke(
     State(engine): State<Arc<Engine>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,

@@ -1,4 +1,4 @@
-//! Threads publishing on `graph.threads.net` (platform-rules §4): containers (TEXT, IMAGE,
+//! Threads publishing on `graph.threads.net` (docs/platform-rules.md §4): containers (TEXT, IMAGE,
 //! VIDEO, CAROUSEL), their status, `threads_publish`, `threads_publishing_limit`, reading posts.
 //!
 //! # Guarantees
@@ -58,7 +58,7 @@ fn access(
     Ok(account.clone())
 }
 
-/// platform-rules §4 "Text" (≤500, emoji as UTF-8 bytes), "Links" (≤5 unique), "Topic tag".
+/// docs/platform-rules.md §4 "Text" (≤500, emoji as UTF-8 bytes), "Links" (≤5 unique), "Topic tag".
 fn check_text(call: &GraphCall, kind: Kind) -> Result<BTreeMap<String, Value>, GraphError> {
     let p = &call.params;
     let mut opts = BTreeMap::new();
@@ -106,7 +106,7 @@ fn check_text(call: &GraphCall, kind: Kind) -> Result<BTreeMap<String, Value>, G
     Ok(opts)
 }
 
-/// `POST /{threads-user-id}/threads` (platform-rules §4 "Flow", `media_type`, "Carousel").
+/// `POST /{threads-user-id}/threads` (docs/platform-rules.md §4 "Flow", `media_type`, "Carousel").
 pub(crate) fn create_container(
     engine: &Arc<Engine>,
     call: &GraphCall,
@@ -117,7 +117,8 @@ pub(crate) fn create_container(
     let mut world = engine.world();
     let account = access(&world, call, now, user, true)?;
     let item = p.bool("is_carousel_item")?.unwrap_or(false);
-    // platform-rules §4 `media_type`: the documented values are upper case, as on Instagram.
+    // docs/platform-rules.md §4 `media_type`: the documented values are upper case, as on
+    // Instagram.
     let media_type = p.require("media_type")?;
     let (kind, jobs) = match (media_type, item) {
         ("TEXT", false) => {
@@ -213,7 +214,7 @@ pub(crate) fn create_container(
     Ok(json!({ "id": id }))
 }
 
-/// `POST /{threads-user-id}/threads_publish` with `creation_id` (platform-rules §4 "Flow").
+/// `POST /{threads-user-id}/threads_publish` with `creation_id` (docs/platform-rules.md §4 "Flow").
 pub(crate) fn publish(
     engine: &Arc<Engine>,
     call: &GraphCall,
@@ -252,7 +253,7 @@ pub(crate) fn publish(
         }
         Phase::Finished => {}
     }
-    // platform-rules §4 "Quotas (24 h rolling)": 250 posts.
+    // docs/platform-rules.md §4 "Quotas (24 h rolling)": 250 posts.
     let quota = engine.config.threads.posts_per_24h;
     if !world.windows.try_take(
         &format!("th.posts:{}", account.id),

@@ -1,5 +1,5 @@
 //! Reading Threads state: `threads_publishing_limit`, users, containers and posts
-//! (platform-rules §4).
+//! (docs/platform-rules.md §4).
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use crate::sandbox::fields::{graph_time, paged, select};
 use crate::sandbox::graph::GraphCall;
 use crate::sandbox::state::World;
 
-/// `GET /{threads-user-id}/threads_publishing_limit` (platform-rules §4 "Quotas").
+/// `GET /{threads-user-id}/threads_publishing_limit` (docs/platform-rules.md §4 "Quotas").
 pub(crate) fn publishing_limit(
     engine: &Arc<Engine>,
     call: &GraphCall,
@@ -50,8 +50,8 @@ pub(crate) fn publishing_limit(
     Ok(json!({ "data": [item] }))
 }
 
-/// `GET /{id}`: a Threads user, container (`status`, `error_message`) or post (platform-rules §4
-/// "Container status"; §1.6 "Read a media", timestamps).
+/// `GET /{id}`: a Threads user, container (`status`, `error_message`) or post
+/// (docs/platform-rules.md §4 "Container status"; §1.6 "Read a media", timestamps).
 pub(crate) fn read(engine: &Engine, call: &GraphCall, id: &str) -> Result<Value, GraphError> {
     let now = engine.now();
     let world = engine.world();
@@ -162,7 +162,7 @@ fn post_node(world: &World, m: &PublishedMedia, account: &Account) -> Map<String
 }
 
 /// `GET /{threads-user-id}/threads`: the user's posts, newest first, for resolving an
-/// unanswered `threads_publish` by look-up (platform-rules §8 "check first").
+/// unanswered `threads_publish` by look-up (docs/platform-rules.md §8 "look first").
 pub(crate) fn list(engine: &Engine, call: &GraphCall, user: &str) -> Result<Value, GraphError> {
     let now = engine.now();
     let world = engine.world();

@@ -1,5 +1,5 @@
 //! TikTok init calls: direct-post and inbox `video/init`, photo `content/init`, and the rules
-//! they enforce (platform-rules §2.1, §2.3, §2.4, §2.5 init-time errors).
+//! they enforce (docs/platform-rules.md §2.1, §2.3, §2.4, §2.5 init-time errors).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -21,8 +21,8 @@ pub(super) fn utf16_len(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
-/// platform-rules §2.3 `post_info` rules shared by video and photo direct posts; returns the
-/// options to remember.
+/// docs/platform-rules.md §2.3 `post_info` rules shared by video and photo direct posts; returns
+/// the options to remember.
 pub(super) fn post_info(
     engine: &Engine,
     account: &Account,
@@ -51,8 +51,9 @@ pub(super) fn post_info(
             "description is longer than 4000 UTF-16 code units",
         ));
     }
-    // platform-rules §2.3 `privacy_level`: required, and a value outside the creator's options
-    // (a missing one included) is `privacy_level_option_mismatch` (403), as TT-DP documents.
+    // docs/platform-rules.md §2.3 `privacy_level`: required, and a value outside the creator's
+    // options (a missing one included) is `privacy_level_option_mismatch` (403), as TT-DP
+    // documents.
     let privacy = info.get("privacy_level").and_then(Value::as_str);
     let Some(privacy) = privacy.filter(|p| account.tiktok.privacy_level_options().contains(p))
     else {
@@ -67,7 +68,7 @@ pub(super) fn post_info(
             },
         ));
     };
-    // platform-rules §2.3 UX rules: branded content cannot be SELF_ONLY.
+    // docs/platform-rules.md §2.3 UX rules: branded content cannot be SELF_ONLY.
     if info.get("brand_content_toggle").and_then(Value::as_bool) == Some(true)
         && privacy == "SELF_ONLY"
     {
@@ -75,7 +76,7 @@ pub(super) fn post_info(
             "Branded content cannot be posted with privacy_level SELF_ONLY",
         ));
     }
-    // platform-rules §2.5 caps: unaudited clients may post to private accounts only.
+    // docs/platform-rules.md §2.5 caps: unaudited clients may post to private accounts only.
     if !engine.config.tiktok.audited && !account.tiktok.private {
         return Err(TikTokError::new(
             axum::http::StatusCode::FORBIDDEN,
@@ -95,7 +96,7 @@ pub(super) fn post_info(
     Ok(opts)
 }
 
-/// platform-rules §2.4 "PULL_FROM_URL" and "URL ownership".
+/// docs/platform-rules.md §2.4 "PULL_FROM_URL" and "URL ownership".
 pub(super) fn check_pull_url(engine: &Engine, url: &str) -> Result<(), TikTokError> {
     let settings = &engine.config.tiktok;
     let parsed = reqwest::Url::parse(url)
@@ -176,7 +177,7 @@ pub(super) fn uint(v: &Value, name: &str) -> Result<u64, TikTokError> {
     })
 }
 
-/// `video/init` (direct post) and `inbox/video/init` (platform-rules §2.1, §2.3, §2.4).
+/// `video/init` (direct post) and `inbox/video/init` (docs/platform-rules.md §2.1, §2.3, §2.4).
 pub(super) fn video_init(
     engine: &Arc<Engine>,
     call: Call,
@@ -269,7 +270,7 @@ pub(super) fn video_init(
     world.tiktok.publishes.insert(id.clone(), publish);
     drop(world);
     if let Some(url) = pull_url {
-        // platform-rules §2.4: no redirects for PULL_FROM_URL.
+        // docs/platform-rules.md §2.4: no redirects for PULL_FROM_URL.
         engine.spawn_check(
             CheckTarget::TikTok(id),
             vec![(
@@ -292,7 +293,7 @@ pub(super) fn forced_failure(engine: &Engine) -> Option<Rejection> {
         })
 }
 
-/// `content/init` for photos (platform-rules §2.1 "Photo", §2.3, §2.4 `photo_images`).
+/// `content/init` for photos (docs/platform-rules.md §2.1 "Photo", §2.3, §2.4 `photo_images`).
 pub(super) fn content_init(engine: &Arc<Engine>, call: Call) -> Result<Response, TikTokError> {
     let now = engine.now();
     let mut world = engine.world();

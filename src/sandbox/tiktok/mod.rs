@@ -1,4 +1,4 @@
-//! TikTok Content Posting API on `open.tiktokapis.com` (platform-rules §2): `creator_info`,
+//! TikTok Content Posting API on `open.tiktokapis.com` (docs/platform-rules.md §2): `creator_info`,
 //! direct-post `video/init` (PULL_FROM_URL and FILE_UPLOAD), inbox `video/init`, photo
 //! `content/init`, and `status/fetch`.
 //!
@@ -90,7 +90,7 @@ impl TikTokState {
 }
 
 impl Publish {
-    /// platform-rules §2.5 `status` values, computed at `now`.
+    /// docs/platform-rules.md §2.5 `status` values, computed at `now`.
     fn status(&self, now: DateTime<Utc>) -> (&'static str, Option<String>) {
         let processing = if self.pulled {
             "PROCESSING_DOWNLOAD"
@@ -198,7 +198,7 @@ fn authorize(
         .as_ref()
         .map(|t| hex_sha256(t.expose().as_bytes()))
         .unwrap_or_default();
-    // platform-rules §2.1 "Per-token limit".
+    // docs/platform-rules.md §2.1 "Per-token limit".
     if !world.windows.try_take(
         &format!("tt.{endpoint}:{}", &token_key[..16.min(token_key.len())]),
         limit,

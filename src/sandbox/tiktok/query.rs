@@ -1,4 +1,4 @@
-//! TikTok read calls: `creator_info/query` (platform-rules §2.2) and `status/fetch` (§2.5).
+//! TikTok read calls: `creator_info/query` (docs/platform-rules.md §2.2) and `status/fetch` (§2.5).
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use crate::sandbox::container::Check;
 use crate::sandbox::engine::Engine;
 use crate::sandbox::errors::TikTokError;
 
-/// `POST /v2/post/publish/creator_info/query/` (platform-rules §2.2).
+/// `POST /v2/post/publish/creator_info/query/` (docs/platform-rules.md §2.2).
 pub(super) fn creator_info(engine: &Arc<Engine>, call: Call) -> Result<Response, TikTokError> {
     let mut world = engine.world();
     let limit = engine.config.tiktok.creator_info_per_minute;
@@ -38,7 +38,7 @@ pub(super) fn creator_info(engine: &Arc<Engine>, call: Call) -> Result<Response,
     ))
 }
 
-/// `status/fetch` (platform-rules §2.5 `status`, `fail_reason`).
+/// `status/fetch` (docs/platform-rules.md §2.5 `status`, `fail_reason`).
 pub(super) fn status_fetch(engine: &Arc<Engine>, call: Call) -> Result<Response, TikTokError> {
     let now = engine.now();
     let mut world = engine.world();

@@ -1,5 +1,5 @@
 //! TikTok FILE_UPLOAD: the chunk plan declared at `video/init` and the chunked `PUT`s to the
-//! `upload_url` (platform-rules §2.4 "FILE_UPLOAD init fields", "Chunk size", "Upload
+//! `upload_url` (docs/platform-rules.md §2.4 "FILE_UPLOAD init fields", "Chunk size", "Upload
 //! request", "`upload_url` lifetime").
 //!
 //! # Guarantees
@@ -46,7 +46,7 @@ const MAX_CHUNK: u64 = 64_000_000;
 const MAX_LAST_CHUNK: u64 = 128_000_000;
 /// The smaller reading of "≤4 GB".
 const MAX_VIDEO: u64 = 4_000_000_000;
-/// platform-rules §2.4 "Upload request" `Content-Type` values, exactly.
+/// docs/platform-rules.md §2.4 "Upload request" `Content-Type` values, exactly.
 const CONTENT_TYPES: [&str; 3] = ["video/mp4", "video/quicktime", "video/webm"];
 
 /// The chunk plan of one upload and what has arrived so far.
@@ -63,7 +63,7 @@ pub(crate) struct Upload {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// platform-rules §2.4 "Chunk size" at the strict reading, and `total_chunk_count =
+/// docs/platform-rules.md §2.4 "Chunk size" at the strict reading, and `total_chunk_count =
 /// floor(video_size / chunk_size)`.
 pub(crate) fn validate_plan(video_size: u64, chunk_size: u64, total: u64) -> Result<(), String> {
     if video_size == 0 || video_size > MAX_VIDEO {
@@ -153,7 +153,7 @@ fn not_next() -> ApiError {
     )
 }
 
-/// `PUT {upload_url}` (platform-rules §2.4 "Upload request").
+/// `PUT {upload_url}` (docs/platform-rules.md §2.4 "Upload request").
 pub(crate) async fn put_chunk(
     State(engine): State<Arc<Engine>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,

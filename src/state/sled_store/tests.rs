@@ -338,3 +338,17 @@ fn a_store_whose_directory_is_deleted_or_replaced_is_never_written() {
     std::fs::create_dir(&db).unwrap();
     assert!(matches!(store.check_intact(), Err(StoreError::Lost(_))));
 }
+
+#[test]
+fn a_handle_this_process_drops_a_moment_later_does_not_fail_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let first = open_sled(&path).unwrap();
+    let dropper = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(first);
+    });
+    let second = open_sled(&path);
+    dropper.join().unwrap();
+    assert!(second.is_ok(), "{:?}", second.err());
+}

@@ -8,7 +8,6 @@ fn piped_to_head(what: &str, dir: &Path, args: &[&str], code: i32) {
     let out = Postcal::new()
         .current_dir(dir)
         .args(args)
-        .env("NO_COLOR", "1")
         .close_stdout_after(10)
         .timeout(Duration::from_secs(20))
         .run();

@@ -1,27 +1,14 @@
 //! The real `postcal` binary: the state lock, a corrupt store, and the verbs' exit codes.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use super::harness::*;
+use crate::util::{Output, Postcal};
 use postcal::state::{OpenMode, SledStore, SlotKey};
 
 fn postcal(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_postcal"))
-        .args(args)
-        .arg(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    Postcal::new().args(args).args([dir]).run()
 }
 
 #[test]
@@ -29,13 +16,10 @@ fn a_second_instance_exits_with_a_clear_error_and_touches_nothing() {
     let cal = Cal::new();
     // Far in the future: the daemon just waits.
     cal.post("launch", t(60 * 24 * 365 * 10), "Later");
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_postcal"))
+    let daemon = Postcal::new()
         .args(["run", "--publisher", "fake"])
-        .arg(cal.root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .args([cal.root()])
+        .spawn();
     let snapshot = cal.root().join(".postcal/status.json");
     let started = Instant::now();
     while !snapshot.exists() {
@@ -52,10 +36,10 @@ fn a_second_instance_exits_with_a_clear_error_and_touches_nothing() {
         vec!["run", "--publisher", "fake"],
     ] {
         let out = postcal(&args, &cal.root());
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
-        let msg = text(&out);
+        out.assert_code(1);
+        let msg = out.text();
         assert!(
-            msg.contains("another postcal") && msg.contains(&format!("pid {}", daemon.id())),
+            msg.contains("another postcal") && msg.contains(&format!("pid {}", daemon.pid())),
             "{msg}"
         );
     }
@@ -67,32 +51,19 @@ fn a_second_instance_exits_with_a_clear_error_and_touches_nothing() {
 
     // Read-only verbs work while the daemon runs (from its snapshot).
     let out = postcal(&["status"], &cal.root());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("daemon pid"), "{}", text(&out));
+    assert_eq!(out.code, Some(0), "{}", out.text());
+    assert!(out.text().contains("daemon pid"), "{}", out.text());
     let out = postcal(&["plan", "--detailed-exitcode"], &cal.root());
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(out.code, Some(2), "{}", out.text());
 
     // SIGTERM: clean exit 0.
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(daemon.id().to_string())
-        .status()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = daemon.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(10) {
-            let _ = daemon.kill();
-            panic!("daemon did not stop on SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0));
+    daemon.signal(libc::SIGTERM);
+    let out = daemon.finish(Duration::from_secs(10));
+    assert!(!out.timed_out, "daemon did not stop on SIGTERM");
+    out.assert_code(0);
     // Now the lock is free.
     let out = postcal(&["run", "--once", "--publisher", "fake"], &cal.root());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.code, Some(0), "{}", out.text());
 }
 
 #[test]
@@ -103,7 +74,7 @@ fn a_corrupt_record_stops_postcal_naming_the_key() {
         &["run", "--once", "--publisher", "fake", "--now", &rfc(t(1))],
         &cal.root(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.code, Some(0), "{}", out.text());
     {
         let store = SledStore::open(&cal.root().join(".postcal"), OpenMode::Existing)
             .unwrap()
@@ -121,8 +92,8 @@ fn a_corrupt_record_stops_postcal_naming_the_key() {
         vec!["plan"],
     ] {
         let out = postcal(&args, &cal.root());
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", text(&out));
-        let msg = text(&out);
+        assert_eq!(out.code, Some(1), "{args:?}: {}", out.text());
+        let msg = out.text();
         assert!(
             msg.contains("corrupt") && msg.contains("launch"),
             "{args:?}: {msg}"
@@ -139,7 +110,7 @@ fn a_damaged_database_is_refused_never_replaced_by_an_empty_one() {
         &["run", "--once", "--publisher", "fake", "--now", &rfc(t(1))],
         &cal.root(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.code, Some(0), "{}", out.text());
     let db = cal.root().join(".postcal/db");
     // Overwrite every file of the database with garbage.
     for entry in std::fs::read_dir(&db).unwrap() {
@@ -149,8 +120,8 @@ fn a_damaged_database_is_refused_never_replaced_by_an_empty_one() {
         }
     }
     let out = postcal(&["run", "--once", "--publisher", "fake"], &cal.root());
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(!text(&out).contains("panicked"), "{}", text(&out));
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    assert!(!out.text().contains("panicked"), "{}", out.text());
     // Still there, still damaged: postcal did not start over.
     assert!(db.exists());
 }
@@ -161,16 +132,17 @@ fn plan_exit_codes_and_json_contract() {
     cal.post("launch", t(60), "Soon");
     let now = rfc(t(0));
     let out = postcal(&["plan", "--now", &now], &cal.root());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.code, Some(0), "{}", out.text());
     assert!(
-        text(&out).contains("0 to publish, 1 waiting, 0 drifted, 0 missed"),
+        out.text()
+            .contains("0 to publish, 1 waiting, 0 drifted, 0 missed"),
         "{}",
-        text(&out)
+        out.text()
     );
     let out = postcal(&["plan", "--now", &now, "--detailed-exitcode"], &cal.root());
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     let out = postcal(&["plan", "--now", &now, "--format", "json"], &cal.root());
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["format_version"], 1);
     assert_eq!(doc["changes"][0]["change"], "wait");
     assert_eq!(doc["changes"][0]["post"], "launch");
@@ -179,12 +151,12 @@ fn plan_exit_codes_and_json_contract() {
         &["run", "--once", "--publisher", "fake", "--now", &rfc(t(61))],
         &cal.root(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.code, Some(0), "{}", out.text());
     let out = postcal(
         &["plan", "--now", &rfc(t(62)), "--detailed-exitcode"],
         &cal.root(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.code, Some(0), "{}", out.text());
     // No state directory is created by read-only verbs.
     let fresh = Cal::new();
     fresh.post("x", t(60), "X");
@@ -221,25 +193,22 @@ fn resolve_settles_a_slot_that_needs_review_and_refuses_anything_else() {
     let dir = cal.root();
     let dir = dir.to_str().unwrap();
     let resolve = |args: &[&str]| {
-        let mut all = vec!["resolve"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--dir", dir]);
-        Command::new(env!("CARGO_BIN_EXE_postcal"))
-            .args(&all)
-            .env("NO_COLOR", "1")
-            .output()
-            .unwrap()
+        Postcal::new()
+            .args(["resolve"])
+            .args(args)
+            .args(["--dir", dir])
+            .run()
     };
     // Only a slot that needs review can be resolved; a bad target is a clear error.
     let out = resolve(&["other", TARGET, "--not-published"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("needs review"), "{}", text(&out));
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    assert!(out.text().contains("needs review"), "{}", out.text());
     let out = resolve(&["launch", "myspace/acme", "--not-published"]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("platform/account"), "{}", text(&out));
+    assert_eq!(out.code, Some(1), "{}", out.text());
+    assert!(out.text().contains("platform/account"), "{}", out.text());
     // One of the two answers is required.
     let out = resolve(&["launch", TARGET]);
-    assert_eq!(out.status.code(), Some(64), "{}", text(&out));
+    assert_eq!(out.code, Some(64), "{}", out.text());
 
     let out = resolve(&[
         "launch",
@@ -247,7 +216,7 @@ fn resolve_settles_a_slot_that_needs_review_and_refuses_anything_else() {
         "--published",
         "https://www.threads.net/@acme/post/1",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.code, Some(0), "{}", out.text());
     let store = SledStore::open(&cal.root().join(".postcal"), OpenMode::Existing)
         .unwrap()
         .unwrap();

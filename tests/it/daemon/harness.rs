@@ -126,6 +126,13 @@ impl Harness {
         daemon.pass(&self.wake, &stop_rx).await.unwrap()
     }
 
+    /// Waits (at most 10 s of real time) until a publisher call hangs, as scripted.
+    pub async fn hung(&self, what: &str) {
+        tokio::time::timeout(Duration::from_secs(10), self.fake.wait_hung())
+            .await
+            .unwrap_or_else(|_| panic!("{what}: the publisher never hung"));
+    }
+
     pub fn record(&self, key: &SlotKey) -> Option<postcal::state::Record> {
         self.store.get(key)
     }

@@ -1,6 +1,6 @@
-//! Crash recovery: kill the loop between any two steps, restart on the same store, and check
-//! the fake platform's ledger shows exactly one publication. Plus: every transition is flushed
-//! before the next remote call.
+//! Crash recovery: kill the loop between any two steps, or stop it while the publisher hangs,
+//! restart on the same store, and check the fake platform's ledger shows exactly one
+//! publication. Plus: every transition is flushed before the next remote call.
 
 use std::sync::{Arc, Mutex};
 
@@ -38,9 +38,7 @@ async fn a_restart_after_a_kill_at_any_step_publishes_exactly_once() {
         let key = slot("launch", t(0));
         h.fake.script(step, script);
         let d = h.spawn();
-        tokio::time::timeout(std::time::Duration::from_secs(10), h.fake.wait_hung())
-            .await
-            .unwrap_or_else(|_| panic!("{name}: never reached the crash point"));
+        h.hung(name).await;
         d.kill().await;
         h.store.crash();
         h.fake.clear_scripts();
@@ -70,9 +68,7 @@ async fn a_kill_during_the_look_up_after_an_ambiguous_commit_publishes_once() {
         h.fake.script(Step::Commit, [commit]);
         h.fake.script(Step::Lookup, [Script::Hang]);
         let d = h.spawn();
-        tokio::time::timeout(std::time::Duration::from_secs(10), h.fake.wait_hung())
-            .await
-            .unwrap();
+        h.hung(&format!("applied={applied}")).await;
         d.kill().await;
         h.store.crash();
         h.fake.clear_scripts();
@@ -159,7 +155,7 @@ async fn an_armed_slot_whose_post_was_deleted_is_looked_up_but_never_committed()
     let key = slot("launch", t(0));
     h.fake.script(Step::Commit, [Script::Hang]);
     let d = h.spawn();
-    h.fake.wait_hung().await;
+    h.hung("commit").await;
     d.kill().await;
     h.fake.clear_scripts();
     h.cal.remove("launch.yaml");
@@ -183,6 +179,63 @@ async fn an_armed_slot_whose_post_was_deleted_is_looked_up_but_never_committed()
         .filter(|c| c.step == Step::Commit)
         .count();
     assert_eq!(commits, 1, "only the commit that hung");
+}
+
+/// A stop (SIGINT/SIGTERM in `postcal run`) while the publisher hangs in a harmless call: the
+/// daemon stops at once, the record rests at the state persisted before the call (not a failed
+/// attempt), and a restart publishes exactly once.
+#[tokio::test]
+async fn a_stop_while_the_publisher_hangs_rests_at_a_persisted_state_and_a_restart_publishes_once()
+{
+    // (what hangs, the scripts, the state the record rests at)
+    type Case = (&'static str, Vec<(Step, Script)>, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            "hung in prepare",
+            vec![(Step::Prepare, Script::Hang)],
+            "preparing",
+        ),
+        (
+            "hung in the look-up after an applied ambiguous commit",
+            vec![
+                (Step::Commit, Script::ApplyThenFail(failure("ambiguous"))),
+                (Step::Lookup, Script::Hang),
+            ],
+            "armed",
+        ),
+        (
+            "hung in the look-up after a lost commit",
+            vec![
+                (Step::Commit, Script::Fail(failure("ambiguous"))),
+                (Step::Lookup, Script::Hang),
+            ],
+            "armed",
+        ),
+    ];
+    for (name, scripts, resting) in cases {
+        let h = Harness::new(t(0));
+        h.cal.post("launch", t(0), "Big news");
+        let key = slot("launch", t(0));
+        for (step, script) in scripts {
+            h.fake.script(step, [script]);
+        }
+        let d = h.spawn();
+        h.hung(name).await;
+        // Within 10 s, although the hanging call's own limit is minutes away.
+        d.stop().await;
+        // Only what was flushed counts.
+        h.store.crash();
+        let r = h.record(&key).expect("a persisted record");
+        assert_eq!(r.state.name(), resting, "{name}: {r:?}");
+        assert_eq!(r.attempts, 0, "{name}: a stop is not a failed attempt");
+
+        h.fake.clear_scripts();
+        h.once().await;
+        assert_eq!(h.fake.published(&key), 1, "{name}: {:?}", h.fake.ledger());
+        assert_eq!(h.record(&key).unwrap().state.name(), "published", "{name}");
+        h.once().await;
+        assert_eq!(h.fake.published(&key), 1, "{name} (second run)");
+    }
 }
 
 /// A store and a publisher that write to one shared log.

@@ -1,21 +1,15 @@
 //! The state store under faults, with the real binary (issue 10, items 2–4): a kill during the
 //! first start, a damaged log without its snapshot, and `.postcal/` deleted under a daemon.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::harness::*;
-use crate::util::{Output, Postcal};
+use crate::util::{Output, Postcal, Process};
 use postcal::state::SledStore;
 
 fn postcal(args: &[&str], cal: &Cal) -> Output {
-    Postcal::new()
-        .args(args.iter().copied())
-        .args([cal.root()])
-        .run()
+    Postcal::new().args(args).args([cal.root()]).run()
 }
 
 fn run_once(cal: &Cal, now: &str) -> Output {
@@ -24,7 +18,7 @@ fn run_once(cal: &Cal, now: &str) -> Output {
 
 /// stdout and stderr, with miette's line wrapping and gutters undone.
 fn text(out: &Output) -> String {
-    flat(&format!("{}{}", out.stdout, out.stderr))
+    flat(&out.text())
 }
 
 fn flat(text: &str) -> String {
@@ -34,43 +28,12 @@ fn flat(text: &str) -> String {
         .join(" ")
 }
 
-/// Collects a child's stderr in the background.
-fn collect_stderr(child: &mut Child) -> Arc<Mutex<String>> {
-    let log = Arc::new(Mutex::new(String::new()));
-    let stderr = child.stderr.take().unwrap();
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let mut log = sink.lock().unwrap();
-            log.push_str(&line);
-            log.push('\n');
-        }
-    });
-    log
-}
-
-fn spawn_daemon(cal: &Cal, extra: &[&str], stderr: Stdio) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_postcal"))
+fn spawn_daemon(cal: &Cal, extra: &[&str]) -> Process {
+    Postcal::new()
         .args(["run", "--publisher", "fake"])
         .args(extra)
-        .arg(cal.root())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(stderr)
+        .args([cal.root()])
         .spawn()
-        .unwrap()
-}
-
-/// Waits at most `limit` for the child to exit.
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let started = Instant::now();
-    while started.elapsed() < limit {
-        if let Some(status) = child.try_wait().unwrap() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
 }
 
 #[test]
@@ -155,19 +118,12 @@ fn deleting_the_state_directory_under_a_daemon_stops_it_and_no_second_one_starts
     let cal = Cal::new();
     // Far in the future: the daemon just waits.
     cal.post("launch", t(60 * 24 * 365 * 10), "Later");
-    let mut first = spawn_daemon(&cal, &[], Stdio::piped());
-    let log = collect_stderr(&mut first);
+    let mut first = spawn_daemon(&cal, &[]);
     let state = cal.root().join(".postcal");
     // Past its first pass (which checks the state directory first), it is waiting.
-    let started = Instant::now();
-    while !log.lock().unwrap().contains("calendar scanned") {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "daemon never started: {}",
-            log.lock().unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    first.wait_for_stderr("its first scan", Duration::from_secs(20), |log| {
+        log.contains("calendar scanned")
+    });
     std::fs::remove_dir_all(&state).unwrap();
 
     // A second daemon is refused, and touches nothing.
@@ -186,14 +142,13 @@ fn deleting_the_state_directory_under_a_daemon_stops_it_and_no_second_one_starts
 
     // The first one stops, loudly, at its next pass (a calendar change wakes it).
     cal.post("second", t(60 * 24 * 365 * 10), "Later too");
-    let status = wait_exit(&mut first, Duration::from_secs(20));
-    let Some(status) = status else {
-        let _ = first.kill();
-        panic!("the first daemon kept running on a deleted state directory");
-    };
-    std::thread::sleep(Duration::from_millis(100));
-    let stderr = flat(&log.lock().unwrap());
-    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        first.wait(Duration::from_secs(20)),
+        "the first daemon kept running on a deleted state directory"
+    );
+    let out = first.finish(Duration::ZERO);
+    let stderr = flat(&out.stderr);
+    assert_eq!(out.code, Some(1), "{stderr}");
     assert!(
         stderr.contains("was deleted, moved or replaced while this postcal was running"),
         "{stderr}"
@@ -233,13 +188,12 @@ fn kills_during_the_first_start_never_leave_a_store_postcal_refuses() {
         let cal = Cal::new();
         cal.post("launch", t(0), "Now");
         let delay = Duration::from_micros(rng.below(30_000));
-        let mut daemon = spawn_daemon(&cal, &["--now", &rfc(t(1))], Stdio::null());
+        let mut daemon = spawn_daemon(&cal, &["--now", &rfc(t(1))]);
         std::thread::sleep(delay);
-        if daemon.try_wait().unwrap().is_some() {
+        if daemon.exited() {
             exited_first += 1;
         }
-        let _ = daemon.kill();
-        daemon.wait().unwrap();
+        daemon.kill();
         let what = format!("trial {trial} (seed {seed}), killed after {delay:?}");
         let out = postcal(&["status"], &cal);
         assert_eq!(out.code, Some(0), "{what}: status: {}", text(&out));

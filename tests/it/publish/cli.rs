@@ -26,7 +26,6 @@ fn the_example_calendar_publishes_every_post_once_to_the_built_in_sandbox() {
         args.extend_from_slice(extra);
         Postcal::new()
             .args(args)
-            .env("NO_COLOR", "1")
             .timeout(Duration::from_secs(120))
             .run()
     };

@@ -7,27 +7,19 @@
 //! slots) is `POSTCAL_KILLS=200 cargo test --release --test it -- --ignored kill_ --nocapture`.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::repo_root;
+use crate::util::{Postcal, Process, repo_root};
 
 /// Accounts per platform and posts per account: 5 × (4 Instagram + 5 Threads + 12 Facebook).
 const PER_ACCOUNT: [(&str, usize); 3] = [("instagram", 4), ("threads", 5), ("facebook", 12)];
 const ACCOUNTS: usize = 5;
 
+/// A `postcal sandbox` process (killed when dropped) and its root URL.
 struct Sandbox {
-    child: Child,
+    _process: Process,
     url: String,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start_sandbox(dir: &Path) -> Sandbox {
@@ -37,7 +29,7 @@ fn start_sandbox(dir: &Path) -> Sandbox {
         "processing: { text_secs: 0, image_secs: 0, video_secs: 0 }\ninstagram: { posts_per_24h: 1000 }\nthreads: { posts_per_24h: 1000 }\n",
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_postcal"))
+    let process = Postcal::new()
         .args([
             "sandbox",
             "--listen",
@@ -46,16 +38,13 @@ fn start_sandbox(dir: &Path) -> Sandbox {
             "5",
             "--config",
         ])
-        .arg(&config)
+        .args([&config])
         .env("POSTCAL_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+        .spawn();
+    let out = process.wait_for_stdout("its address", Duration::from_secs(20), |out| {
+        out.contains('\n')
+    });
+    let first = out.lines().next().unwrap_or_default();
     let url = first
         .trim()
         .rsplit(' ')
@@ -63,7 +52,10 @@ fn start_sandbox(dir: &Path) -> Sandbox {
         .unwrap_or_default()
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    Sandbox { child, url }
+    Sandbox {
+        _process: process,
+        url,
+    }
 }
 
 /// The calendar: every post due a minute ago, each with a text of its own.
@@ -105,16 +97,13 @@ fn write_calendar(dir: &Path) -> BTreeMap<(String, String), usize> {
     expected
 }
 
-fn daemon(dir: &Path, url: &str, stderr: Stdio) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_postcal"))
-        .arg("run")
-        .arg(dir)
+fn daemon(dir: &Path, url: &str) -> Process {
+    Postcal::new()
+        .args(["run"])
+        .args([dir])
         .args(["--sandbox-url", url, "--exit-when-idle"])
         .env("POSTCAL_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(stderr)
         .spawn()
-        .unwrap()
 }
 
 /// A small deterministic random source for the kill times.
@@ -140,32 +129,19 @@ fn kill_run(kills: usize, max_gap_ms: u64) {
     let started = Instant::now();
     let mut published_during_kills = 0;
     for k in 0..kills {
-        let mut child = daemon(&cal, &sandbox.url, Stdio::null());
+        let child = daemon(&cal, &sandbox.url);
         std::thread::sleep(Duration::from_millis(dice.below(max_gap_ms)));
         // SIGKILL: no handler runs, nothing is flushed that was not flushed already.
-        let _ = child.kill();
-        let _ = child.wait();
+        child.kill();
         if k + 1 == kills {
             published_during_kills = ledger(&sandbox.url).len();
         }
     }
     // The last start runs to the end (a slot whose commit was cut off is looked up, and a
     // Facebook post not found yet is looked for again for two minutes).
-    let log = std::fs::File::create(dir.path().join("last-run.log")).unwrap();
-    let mut last = daemon(&cal, &sandbox.url, Stdio::from(log));
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        if let Some(status) = last.try_wait().unwrap() {
-            assert!(
-                status.success(),
-                "the last run failed: {status}\n{}",
-                std::fs::read_to_string(dir.path().join("last-run.log")).unwrap_or_default()
-            );
-            break;
-        }
-        assert!(Instant::now() < deadline, "the last run did not finish");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let last = daemon(&cal, &sandbox.url).finish(Duration::from_secs(600));
+    assert!(!last.timed_out, "the last run did not finish");
+    last.assert_code(0);
     let entries = ledger(&sandbox.url);
     let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
     for e in &entries {

@@ -2,60 +2,39 @@
 //! per request without tokens, exits 0 on Ctrl-C (SIGINT), moves its clock through the admin
 //! endpoint, and refuses configuration and fault files that are not small regular files.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-/// `postcal sandbox` on a free port; returns the child and its root URL.
-fn spawn(extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_postcal"))
+use crate::util::{Postcal, Process};
+
+/// `postcal sandbox` on a free port; returns the process and its root URL.
+fn spawn(extra: &[&str]) -> (Process, String) {
+    let sandbox = Postcal::new()
         .args(["sandbox", "--listen", "127.0.0.1:0", "--seed", "7"])
         .args(extra)
         .env("POSTCAL_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
+        .spawn();
+    let first = sandbox.wait_for_stdout("its address", Duration::from_secs(20), |out| {
+        out.contains('\n')
+    });
+    let first = first.lines().next().unwrap_or_default();
     let root = first.trim().rsplit(' ').next().unwrap().to_owned();
     assert!(
         root.starts_with("http://127.0.0.1:") && !root.ends_with(":0"),
         "{first}"
     );
-    // Keep the pipe open: the sandbox goes on printing its start-up banner.
-    child.stdout = Some(stdout.into_inner());
-    (child, root)
+    (sandbox, root)
 }
 
 /// Sends SIGINT, waits for exit 0 and returns everything the sandbox logged.
-async fn stop(mut child: Child) -> String {
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
+async fn stop(sandbox: Process) -> String {
+    sandbox.signal(libc::SIGINT);
+    let out = tokio::task::spawn_blocking(move || sandbox.finish(Duration::from_secs(20)))
+        .await
         .unwrap();
-    assert!(kill.success());
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "did not stop on SIGINT"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    };
-    assert_eq!(status.code(), Some(0));
-    let mut log = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
-    log
+    assert!(!out.timed_out, "did not stop on SIGINT");
+    out.assert_code(0);
+    out.stderr
 }
 
 async fn create_account(http: &reqwest::Client, root: &str, body: &str) -> serde_json::Value {
@@ -163,34 +142,17 @@ async fn the_cli_clock_moves_forward_through_the_admin_endpoint() {
 /// Runs `postcal sandbox` with `args`, expecting it to refuse to start within 5 seconds;
 /// returns its stderr.
 fn refused(args: &[&str]) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_postcal"))
+    let out = Postcal::new()
         .args(["sandbox", "--listen", "127.0.0.1:0"])
         .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(5) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("postcal sandbox {args:?} did not refuse within 5 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert_eq!(status.code(), Some(1), "{args:?}: {err}");
-    err
+        .timeout(Duration::from_secs(5))
+        .run();
+    assert!(
+        !out.timed_out,
+        "postcal sandbox {args:?} did not refuse within 5 s"
+    );
+    out.assert_code(1);
+    out.stderr
 }
 
 #[test]

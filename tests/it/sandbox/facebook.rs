@@ -1,5 +1,5 @@
 //! Facebook Page publishing: feed, multi-photo, scheduled posts, photos, videos, Page tokens
-//! (platform-rules §3).
+//! (docs/platform-rules.md §3).
 
 use postcal::platform::Platform;
 use postcal::sandbox::{SandboxConfig, SeededAccount};

@@ -1,7 +1,7 @@
 //! Page photos as posts: a published photo's `post_id` is a real post (readable, listed in
 //! `/feed` and `/posts`, with `attachments` and `full_picture`), photos answer `images`, and
 //! `/photos` takes `scheduled_publish_time` with the same window and rules as `/feed`
-//! (platform-rules §3 "Scheduling", "Single photo").
+//! (docs/platform-rules.md §3 "Scheduling", "Single photo").
 
 use chrono::Duration;
 use postcal::platform::Platform;

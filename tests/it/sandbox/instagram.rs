@@ -1,4 +1,4 @@
-//! Instagram publishing flows and their documented errors (platform-rules §1).
+//! Instagram publishing flows and their documented errors (docs/platform-rules.md §1).
 
 use postcal::platform::Platform;
 use postcal::sandbox::{SandboxConfig, SeededAccount};
@@ -697,7 +697,7 @@ async fn reads_follow_graph_field_selection() {
 }
 
 /// `GET /{ig-user-id}/media` lists published media newest first with Graph cursor paging: the
-/// lookup a client makes after an ambiguous `media_publish` (platform-rules §1.6).
+/// lookup a client makes after an ambiguous `media_publish` (docs/platform-rules.md §1.6).
 #[tokio::test]
 async fn media_edge_lists_published_media_newest_first_with_cursor_paging() {
     let ig = Ig::start().await;

@@ -1,6 +1,6 @@
 //! Every OAuth flow end to end: authorize (approves at once), code exchange, Meta's
 //! long-lived exchange and 24-hour refresh rule, TikTok PKCE, refresh rotation and revoke
-//! (platform-rules §6).
+//! (docs/platform-rules.md §6).
 
 use base64::Engine as _;
 use postcal::platform::Platform;

@@ -1,5 +1,5 @@
 //! Token endpoints at their strict reading: TikTok's take form bodies only, and Meta's
-//! long-lived exchange takes only short-lived tokens (platform-rules §6).
+//! long-lived exchange takes only short-lived tokens (docs/platform-rules.md §6).
 
 use postcal::platform::Platform;
 use postcal::sandbox::{SandboxConfig, Secret};

@@ -1,6 +1,6 @@
 //! Instagram and Threads parameters whose documented spelling or interplay is strict:
 //! `media_type` values are upper case only, and a reel's `cover_url` makes Instagram ignore
-//! `thumb_offset` (platform-rules §1.2).
+//! `thumb_offset` (docs/platform-rules.md §1.2).
 
 use postcal::platform::Platform;
 use postcal::sandbox::SeededAccount;

@@ -1,4 +1,4 @@
-//! Threads publishing flows and errors (platform-rules §4).
+//! Threads publishing flows and errors (docs/platform-rules.md §4).
 
 use postcal::platform::Platform;
 use postcal::sandbox::{SandboxConfig, SeededAccount};

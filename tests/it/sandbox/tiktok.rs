@@ -1,5 +1,5 @@
 //! TikTok content posting: creator info, video by pull and by chunked upload, photos, status
-//! transitions, and the documented refusals (platform-rules §2).
+//! transitions, and the documented refusals (docs/platform-rules.md §2).
 
 use postcal::media::synth;
 use postcal::platform::Platform;

@@ -1,6 +1,7 @@
-//! TikTok FILE_UPLOAD at the strict reading of the Media Transfer Guide (platform-rules §2.4):
-//! chunk sizes every reading of "MB" accepts, exact headers, 416 for a range already received,
-//! `Content-Range` on every chunk answer, and no body read before the upload is authenticated.
+//! TikTok FILE_UPLOAD at the strict reading of the Media Transfer Guide (docs/platform-rules.md
+//! §2.4): chunk sizes every reading of "MB" accepts, exact headers, 416 for a range already
+//! received, `Content-Range` on every chunk answer, and no body read before the upload is
+//! authenticated.
 
 use std::time::Duration;
 

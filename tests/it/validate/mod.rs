@@ -1,11 +1,12 @@
 //! `postcal validate` end to end: fixtures under `tests/fixtures/`, rendered diagnostics
-//! snapshot-tested (human with colour off, and JSON), and the check that every diagnostic code
-//! the source can emit has a failing fixture.
+//! snapshot-tested (human with colour off, and JSON), the check that every code of the registry
+//! has a failing fixture, and `postcal explain`.
 
 mod agreement;
 mod calendar;
 mod coverage;
 mod example;
+mod explain;
 mod facebook;
 mod fixture_media;
 mod instagram;

@@ -1,50 +1,85 @@
 //! The daemon loop: level-triggered reconciliation of the calendar with the records.
 //!
 //! Each pass: rescan the calendar if it changed since the last scan (a generation counter that
-//! the watcher bumps), compute the [`Plan`], and start work on every slot that needs it: due
-//! slots are published, slots due within the prepare lead are prepared ahead. Work runs as
-//! tasks: each account has one lane for its publications (its commits go out one at a time, in
-//! order), preparations run beside them, and at most `concurrency` slots are worked on at once.
-//! The loop wakes when the plan's next time comes, the calendar changes, a slot's work ends, or
-//! shutdown is asked, and runs the same pass whatever woke it.
+//! the watcher bumps, [`Wakeup`]), compute the [`Plan`], and start work on every slot that
+//! needs it: due slots are published, slots due within the prepare lead are prepared ahead.
+//! Work runs as tasks (`slots.rs`): each account has one lane for its publications (its commits
+//! go out one at a time, in order), preparations run beside them, and at most `concurrency`
+//! slots are worked on at once. The loop wakes when the plan's next time comes, the calendar
+//! changes, a slot's work ends, or shutdown is asked, and runs the same pass whatever woke it.
 //!
 //! # Guarantees
 //! - Every transition is durable before the next remote call (see [`super::machine`]).
 //! - A slot is worked on by at most one task at a time; an account publishes one slot at a
 //!   time, so a slow upload on one account never delays another.
-//! - Shutdown (SIGINT/SIGTERM) is honoured between transitions: no new work starts, preparing
-//!   slots are abandoned where they stand (harmless), a commit in flight is finished and
-//!   recorded, then the loop exits. (The `run` command gives that a second; a call cut off
-//!   there is resolved at the next start, like any crash.)
+//! - Shutdown (SIGINT/SIGTERM in `postcal run`) is honoured between transitions: no new work
+//!   starts; each slot in flight stops at its next transition, harmless calls in flight
+//!   (prepare, checks, look-ups) are abandoned and irreversible ones (commit, the follow-up of
+//!   an accepted commit) finished and recorded; then the store is flushed and the loop exits.
+//!   Every record then rests at a state a restart resumes (`preparing`, `prepared`, `armed`,
+//!   `committed`, or a final one). (The `run` command gives that a
+//!   second; a call cut off there is resolved at the next start, like any crash.)
 //! - A manifest that stops validating keeps its last valid version (in memory) and is shown
 //!   as blocked; nothing new is published from it.
+//! - Before acting, a slot's content is rebuilt from its manifest and used only if it hashes to
+//!   what was planned; otherwise the calendar is rescanned first. What is published is what
+//!   was planned and validated.
 //! - Between due times the daemon does nothing: it waits on the clock, the watcher and its
 //!   tasks, no polling.
+//!
+//! # Assumptions
+//! - **One daemon per state directory.** `postcal run` takes the state-directory lock
+//!   ([`crate::state::StateLock`]) before anything else, and the store checks before each pass
+//!   that its directory is still the one it locked. Everything here holds per process: two
+//!   processes writing one store would break the machine's exactly-once guarantee.
+//! - **Publishers report, they do not panic.** A publisher answers every failure as a
+//!   [`super::Failure`]; a task that panics is a bug, and the daemon stops ([`Fatal::Task`])
+//!   rather than guess what was published.
+//! - The assumptions of [`super::machine`] (a persisted record survives, look-ups are
+//!   truthful, preparing is harmless).
+//!
+//! # Caveats
+//! - **A stop can take a while.** It waits for commits and follow-ups in flight (at most their
+//!   [`super::CallLimits`]); `postcal run` exits at once on a second signal, leaving those slots
+//!   where a crash would, to be resolved by look-up on restart.
+//! - **One account, one lane.** An account's publications go out in order, so a long upload
+//!   on an account delays that account's next slot (never another account's).
+//! - **Downtime is not made up in a burst.** A slot due while postcal was down is published
+//!   only within `max_lateness` of its time; a repeating post catches up its latest due
+//!   occurrence only (see [`crate::plan`]); the rest are recorded missed.
+//! - **The last valid version lives in memory.** A restart with a manifest that no longer
+//!   validates blocks its posts until it is fixed.
+//! - **Slots that need review wait for a person** (see [`super::machine`], `postcal resolve`).
 //!
 //! # Errors
 //! [`Fatal`]: the store cannot be read or written, or the calendar directory cannot be read at
 //! start-up. Publisher failures are never fatal: they are recorded on their slot.
 
+mod options;
+mod slots;
+
+pub use options::{ObserveFn, Observer, Options, View};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::backoff::{Backoff, Jitter};
+use super::backoff::Jitter;
 use super::calendar::CalendarView;
-use super::machine::{CallLimits, Goal, Machine, SharedStore};
+use super::machine::{Goal, SharedStore};
 use super::publisher::Publisher;
+use super::wakeup::Wakeup;
 use crate::clock::SharedClock;
-use crate::human;
 use crate::manifest::load::LoadError;
-use crate::plan::{self, Change, ChangeKind, Plan, Policy};
+use crate::plan::{self, ChangeKind, Plan, Policy};
 use crate::platform::TargetKey;
 use crate::state::{Record, SlotKey, SlotState, Store, StoreError, write_snapshot};
+use slots::Done;
 
 /// Errors that stop the daemon.
 #[derive(Debug, thiserror::Error)]
@@ -57,104 +92,6 @@ pub enum Fatal {
         "a publishing task ended abnormally ({0}); stopping rather than guessing what was published"
     )]
     Task(String),
-}
-
-/// Wakes the daemon when the calendar changed. The generation is the level (has the calendar
-/// changed since the last scan?); the notification only interrupts a sleep.
-#[derive(Debug, Default)]
-pub struct Wakeup {
-    generation: AtomicU64,
-    notify: Notify,
-}
-
-impl Wakeup {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::default())
-    }
-
-    /// Marks the calendar as changed and wakes the daemon.
-    pub fn calendar_changed(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        // A stored permit if the daemon is not sleeping yet: the wake-up is never lost.
-        self.notify.notify_one();
-    }
-
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
-    }
-}
-
-/// What the daemon shows after each pass (tests and benchmarks watch it).
-#[derive(Debug, Clone)]
-pub struct View {
-    pub plan: Arc<Plan>,
-    /// Calendar scans so far (the first one included).
-    pub rescans: u64,
-    /// The watcher generation the plan was computed from.
-    pub generation: u64,
-    /// Slots being worked on when the plan was computed.
-    pub in_flight: usize,
-}
-
-#[derive(Debug, Clone)]
-pub struct Options {
-    pub backoff: Backoff,
-    /// Where to write `status.json` after each slot (the state directory); `None` for none.
-    pub snapshot_dir: Option<PathBuf>,
-    /// Overrides the policy derived from postcal.yaml.
-    pub policy: Option<Policy>,
-    pub jitter: Jitter,
-    /// How long before its time a slot is prepared (containers, uploads), so its commit lands
-    /// on time even when the platform takes minutes to process a video. Zero: when due.
-    pub prepare_lead: chrono::Duration,
-    /// Slots published at once across accounts, and slots prepared at once (each bound apart).
-    pub concurrency: usize,
-    pub limits: CallLimits,
-    /// Return from [`Daemon::run`] once nothing is left to publish (demos, tests).
-    pub exit_when_idle: bool,
-    /// Return from [`Daemon::run`] once the clock reaches this time.
-    pub until: Option<DateTime<Utc>>,
-    /// Sees every record a slot's work ends with (the CLI prints publications as they happen).
-    pub observer: Option<Observer>,
-}
-
-/// A callback for finished slot work: the record it ended with, and the kind of post in words
-/// ("carousel of 3").
-#[derive(Clone)]
-pub struct Observer(pub Arc<ObserveFn>);
-
-/// What an [`Observer`] calls.
-pub type ObserveFn = dyn Fn(&Record, &str) + Send + Sync;
-
-impl std::fmt::Debug for Observer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Observer(..)")
-    }
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            backoff: Backoff::default(),
-            snapshot_dir: None,
-            policy: None,
-            jitter: Jitter::from_time(),
-            prepare_lead: chrono::Duration::minutes(10),
-            concurrency: 16,
-            limits: CallLimits::default(),
-            exit_when_idle: false,
-            until: None,
-            observer: None,
-        }
-    }
-}
-
-/// The end of one slot's task.
-struct Done {
-    key: SlotKey,
-    goal: Goal,
-    label: String,
-    result: Result<Record, StoreError>,
 }
 
 pub struct Daemon {
@@ -321,7 +258,7 @@ impl Daemon {
             tracing::debug!(next_wake = ?plan.next_wake, in_flight = self.tasks.len(), "sleeping");
             tokio::select! {
                 () = sleep => {}
-                () = wake.notify.notified() => {}
+                () = wake.notified() => {}
                 Some(done) = self.tasks.join_next() => self.finished(done)?,
                 changed = shutdown.changed() => if changed.is_err() { break },
             }
@@ -481,150 +418,6 @@ impl Daemon {
 
     fn lock_store(&self) -> std::sync::MutexGuard<'_, Box<dyn Store>> {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Starts work on one slot (or records it missed).
-    async fn act(
-        &mut self,
-        change: &Change,
-        goal: Goal,
-        shutdown: &watch::Receiver<bool>,
-    ) -> Result<(), Fatal> {
-        let now = self.clock.now();
-        let slot = &change.slot;
-        match &change.kind {
-            ChangeKind::Missed { recorded: false } => {
-                let hash = self
-                    .calendar
-                    .content_hash_of(slot)
-                    .or_else(|| self.records.get(slot).map(|r| r.content_hash.clone()))
-                    .unwrap_or_default();
-                let mut r =
-                    Record::planned(slot.clone(), hash, self.calendar.revision_of(slot), now);
-                r.state = SlotState::Missed;
-                tracing::warn!(
-                    slot = %slot.show(self.tz()),
-                    "missed: its time passed more than max_lateness ({}) ago; not posted late \
-                     (move `at` later, or raise defaults.max_lateness)",
-                    human::duration(self.policy().max_lateness)
-                );
-                self.lock_store().persist(&r)?;
-                if let Some(observer) = &self.options.observer {
-                    (observer.0)(&r, "");
-                }
-                self.records.insert(r.key.clone(), r);
-                self.snapshot_soon();
-            }
-            ChangeKind::Publish
-            | ChangeKind::Wait
-            | ChangeKind::Retry { .. }
-            | ChangeKind::Resume { .. }
-            | ChangeKind::Waiting { .. } => {
-                if goal == Goal::Publish && self.busy.contains(&slot.target) {
-                    // The account's lane is taken: its turn comes when that slot rests.
-                    return Ok(());
-                }
-                let record = self.records.get(slot);
-                if goal == Goal::Prepare && record.is_some_and(|r| r.state.in_flight()) {
-                    // Ahead of time only fresh work starts; resolving waits for the slot's time.
-                    return Ok(());
-                }
-                let Some((job, mut wanted)) = self.calendar.job_for(slot, record) else {
-                    tracing::info!(slot = %slot.show(self.tz()), "the manifest or its media changed since the last scan; rescanning before publishing");
-                    self.stale = true;
-                    return Ok(());
-                };
-                let record = match self.records.get(slot).cloned() {
-                    None => Record::planned(
-                        slot.clone(),
-                        job.content_hash.clone(),
-                        self.calendar.revision_of(slot),
-                        now,
-                    ),
-                    Some(mut r) => {
-                        let fresh =
-                            matches!(r.state, SlotState::Planned | SlotState::Failed { .. });
-                        if fresh && wanted && r.content_hash != job.content_hash {
-                            // The manifest changed since the last attempt: a fresh start.
-                            r.content_hash = job.content_hash.clone();
-                            r.revision = self.calendar.revision_of(slot);
-                            r.attempts = 0;
-                        }
-                        // Work in flight for other content is resolved, never committed.
-                        wanted &= r.content_hash == job.content_hash;
-                        r
-                    }
-                };
-                if goal == Goal::Prepare && !wanted {
-                    return Ok(());
-                }
-                tracing::debug!(slot = %slot.show(self.tz()), state = record.state.name(), wanted, ?goal, "working on slot");
-                let machine = Machine {
-                    store: self.store.clone(),
-                    publisher: self.publisher.clone(),
-                    clock: self.clock.clone(),
-                    backoff: self.options.backoff,
-                    jitter: self.jitter.clone(),
-                    shutdown: shutdown.clone(),
-                    max_lateness: self.policy().max_lateness,
-                    limits: self.options.limits,
-                    tz: self.tz(),
-                };
-                let permits = match goal {
-                    Goal::Publish => self.publish_permits.clone(),
-                    Goal::Prepare => self.prepare_permits.clone(),
-                };
-                let key = slot.clone();
-                let label = plan::kind::label(&job.content);
-                self.in_flight.insert(key.clone(), goal);
-                if goal == Goal::Publish {
-                    self.busy.insert(key.target.clone());
-                }
-                self.tasks.spawn(async move {
-                    let _permit = permits.acquire_owned().await;
-                    let result = machine.drive(record, &job, wanted, goal).await;
-                    Done {
-                        key,
-                        goal,
-                        label,
-                        result,
-                    }
-                });
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Takes in the end of one slot's task.
-    fn finished(&mut self, done: Result<Done, tokio::task::JoinError>) -> Result<(), Fatal> {
-        let done = match done {
-            Ok(done) => done,
-            Err(e) => {
-                // A task cannot panic on input (publishers return failures), so this is a bug:
-                // stop rather than guess what was published.
-                return Err(Fatal::Task(e.to_string()));
-            }
-        };
-        self.in_flight.remove(&done.key);
-        if done.goal == Goal::Publish {
-            self.busy.remove(&done.key.target);
-        }
-        let record = done.result?;
-        if let Some(observer) = &self.options.observer {
-            (observer.0)(&record, &done.label);
-        }
-        self.records.insert(record.key.clone(), record);
-        self.snapshot_soon();
-        Ok(())
-    }
-
-    /// Waits for every task to rest (they see shutdown between transitions).
-    async fn drain(&mut self) -> Result<(), Fatal> {
-        while let Some(done) = self.tasks.join_next().await {
-            self.finished(done)?;
-        }
-        Ok(())
     }
 
     /// Writes `status.json` now.

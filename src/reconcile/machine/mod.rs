@@ -1,4 +1,4 @@
-//! The publishing state machine of one slot (design.md §5), driven to a resting state.
+//! The publishing state machine of one slot (docs/design.md §5), driven to a resting state.
 //!
 //! ```text
 //! (none) | failed(retryable) -> preparing -> prepared{ids}
@@ -22,30 +22,76 @@
 //!   call; in particular `armed` is durable before `commit` is called, and the ids of an
 //!   accepted commit are durable before anything else happens.
 //! - `commit` is only ever called from `prepared` (first time) or after a look-up said "not
-//!   published, can commit": never blindly after a crash or an ambiguous answer.
+//!   published, can commit": never blindly after a crash or an ambiguous answer, and at most
+//!   once per drive after a look-up (a platform that keeps answering ambiguously is left armed
+//!   and looked up again later).
 //! - Nothing is committed before the slot's time, nor later than `max_lateness` after it (a
 //!   prepared slot that waited too long is recorded missed: nothing of it is public).
 //! - A slot that is no longer wanted (post deleted, paused, blocked or edited since it was
 //!   prepared) is resolved by look-up but never committed.
-//! - Shutdown is honoured between transitions: a prepare in progress is abandoned (it is
-//!   harmless and its record says `preparing`); a commit in progress is finished and recorded.
-//! - Every publisher call is bounded: a commit without an answer within its limit is
-//!   ambiguous, a prepare or look-up without one is retryable.
+//! - Shutdown is honoured between transitions: the machine looks at it before each one and
+//!   returns the record as last persisted. The harmless calls (prepare, the ready check,
+//!   look-ups) are abandoned at once when it comes, leaving the record at `preparing`,
+//!   `prepared`, `armed` or `committed`, each of which a restart resumes; the irreversible
+//!   ones (commit, and the follow-up of an accepted commit) are finished and their answers
+//!   recorded first.
+//! - Every publisher call is bounded ([`CallLimits`], real time): a commit without an answer
+//!   within its limit is ambiguous (resolved by look-up), a prepare, check or look-up without
+//!   one is retryable.
+//! - A shutdown or a crash in the middle of a step is not a failed attempt: attempts count
+//!   failures the platform (or its silence) reported.
+//!
+//! # Assumptions
+//! What "never twice, never lost" relies on, beyond this module:
+//! - **One writer per state directory.** Only one process drives the slots of a store (the
+//!   state-directory lock, [`crate::state::StateLock`]), and within it one task per slot (the
+//!   daemon's in-flight set). Two writers could both read `prepared` and both commit.
+//! - **A persisted record survives.** [`Store::persist`] returns once the record is written
+//!   and flushed to disk (sled's log, fsync'ed), so a record read after a crash is the last
+//!   one written before any remote call that followed it.
+//! - **Look-ups are truthful.** A platform's look-up that answers "not published" means the
+//!   commit did not take effect and will not later; "published" means it did. postcal cannot
+//!   check this: if a platform applied a commit after denying it, a re-commit would duplicate.
+//! - **Preparing is harmless.** A prepare repeated after a crash creates at most an unused
+//!   object on the platform (a container that expires in 24 hours, an unattached photo),
+//!   never anything public.
+//!
+//! # Caveats
+//! - **What cannot be looked up needs a person.** When a look-up cannot tell (TikTok: an init
+//!   whose answer was lost has no `publish_id`, and TikTok offers no list of a creator's posts;
+//!   a Facebook Page whose feed cannot be read), the slot becomes `needs_review` and stays
+//!   there: postcal never guesses. `postcal resolve POST TARGET --published URL |
+//!   --not-published` records what a person saw on the platform.
+//! - **A stop may wait for an irreversible call.** A shutdown during a commit waits for its
+//!   answer (at most [`CallLimits::commit`]), and during the follow-up of an accepted commit
+//!   (a TikTok upload) for the upload to end (at most [`CallLimits::follow_up`]). A second
+//!   signal exits at once; the slot is then where a crash would leave it, `armed` or
+//!   `committed`, and a restart resolves it by look-up.
+//! - **A bounded call may still land.** A prepare abandoned at its limit or at shutdown may
+//!   complete on the platform later: harmless by the assumption above. A commit abandoned at
+//!   its limit is ambiguous and looked up, never re-sent blindly.
+//! - **Time is the injected clock's.** A slot's time and `max_lateness` are judged on
+//!   [`crate::clock::Clock`] (warped in demos); the call limits are real time, since the
+//!   network does not speed up with a demo clock.
 //!
 //! # Errors
 //! Only store errors are returned ([`StoreError`], fatal for the process); every publisher
 //! failure is recorded on the slot.
 
-use std::future::Future;
+mod calls;
+mod outcomes;
+
+use calls::Bounded;
+pub use calls::CallLimits;
+
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
 use super::backoff::{Backoff, Jitter};
 use super::publisher::{
-    Commit, Failure, FailureClass, LookupResult, Outcome, Prepared, Published, Publisher, SlotJob,
+    Commit, Failure, FailureClass, LookupResult, Outcome, Prepared, Publisher, SlotJob,
 };
 use crate::clock::SharedClock;
 use crate::state::{Record, SlotState, Store, StoreError};
@@ -60,30 +106,6 @@ pub enum Goal {
     Prepare,
     /// Publish it (preparing first if needed), if it is due.
     Publish,
-}
-
-/// Real-time limits on each publisher call (the clock may be warped; waiting on the network is
-/// not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CallLimits {
-    /// Preparing may wait for video processing.
-    pub prepare: Duration,
-    pub ready: Duration,
-    pub commit: Duration,
-    pub follow_up: Duration,
-    pub lookup: Duration,
-}
-
-impl Default for CallLimits {
-    fn default() -> Self {
-        Self {
-            prepare: Duration::from_secs(45 * 60),
-            ready: Duration::from_secs(120),
-            commit: Duration::from_secs(120),
-            follow_up: Duration::from_secs(45 * 60),
-            lookup: Duration::from_secs(120),
-        }
-    }
 }
 
 /// Everything the state machine needs besides the slot. Cheap to clone: one per slot in flight.
@@ -102,9 +124,6 @@ pub struct Machine {
     pub tz: chrono_tz::Tz,
 }
 
-/// A bounded call's result: `None` when shutdown interrupted it.
-type Bounded<T> = Option<Outcome<T>>;
-
 impl Machine {
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
@@ -112,111 +131,6 @@ impl Machine {
 
     fn stopping(&self) -> bool {
         *self.shutdown.borrow()
-    }
-
-    /// Writes and flushes `r` off the async threads (a flush is a blocking fsync).
-    async fn persist(&self, r: &mut Record) -> Result<(), StoreError> {
-        r.updated_at = self.now();
-        let store = self.store.clone();
-        let record = r.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
-            store.persist(&record)
-        })
-        .await
-        .map_err(|e| StoreError::Write(format!("the store writer stopped: {e}")))?
-    }
-
-    /// When to act again after attempt `attempts`: the one place retry times are computed.
-    fn retry_at(&self, attempts: u32, after_secs: Option<u64>) -> DateTime<Utc> {
-        let unit = self.jitter.lock().unwrap_or_else(|e| e.into_inner()).unit();
-        self.now() + self.backoff.delay(attempts.max(1), unit, after_secs)
-    }
-
-    /// When to look at an accepted commit again: often at first, then less (TikTok allows 30
-    /// status reads a minute per token; moderation can take hours).
-    fn poll_at(&self, r: &Record) -> DateTime<Utc> {
-        let since = r.armed_at.unwrap_or(r.updated_at);
-        let age = (self.now() - since).max(chrono::Duration::zero());
-        let wait = (age / 4).clamp(chrono::Duration::seconds(5), chrono::Duration::minutes(5));
-        self.now() + wait
-    }
-
-    /// Runs one publisher call within `limit` of real time; with `interruptible`, shutdown
-    /// abandons it (only for harmless calls).
-    async fn bounded<T>(
-        &self,
-        limit: Duration,
-        interruptible: bool,
-        what: &str,
-        call: impl Future<Output = Outcome<T>>,
-    ) -> Bounded<T> {
-        let mut shutdown = self.shutdown.clone();
-        let stop = async move {
-            if interruptible {
-                let _ = shutdown.wait_for(|s| *s).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        };
-        tokio::select! {
-            r = tokio::time::timeout(limit, call) => Some(r.unwrap_or_else(|_| {
-                Err(Failure::ambiguous(format!(
-                    "no answer to {what} within {} s",
-                    limit.as_secs()
-                )))
-            })),
-            () = stop => None,
-        }
-    }
-
-    /// Records a failed attempt: permanent, retryable with a backoff (permanent after too many
-    /// attempts), or a wait that is no failure at all.
-    async fn fail(&self, r: &mut Record, f: &Failure) -> Result<(), StoreError> {
-        if let FailureClass::Wait { until } = f.class {
-            return self.wait(r, until, &f.message).await;
-        }
-        let (permanent, after) = match f.class {
-            FailureClass::Permanent => (true, None),
-            FailureClass::Retryable { after_secs } => (false, after_secs),
-            // Only reached for harmless steps, where it means "try again".
-            FailureClass::Ambiguous | FailureClass::Wait { .. } => (false, None),
-        };
-        // Attempts count failures: a crash or a shutdown in the middle of a step is not one.
-        r.attempts += 1;
-        let gave_up = !permanent && r.attempts >= self.backoff.max_attempts;
-        r.last_error = Some(f.message.clone());
-        r.waiting = None;
-        r.state = SlotState::Failed {
-            reason: if gave_up {
-                format!("gave up after {} attempts: {}", r.attempts, f.message)
-            } else {
-                f.message.clone()
-            },
-            permanent: permanent || gave_up,
-        };
-        r.next_action = (!permanent && !gave_up).then(|| self.retry_at(r.attempts, after));
-        tracing::warn!(slot = %r.key.show(self.tz), attempts = r.attempts, permanent = permanent || gave_up, error = %f.message, "publish attempt failed");
-        self.persist(r).await
-    }
-
-    /// Nothing was done and nothing is wrong: act again at `until`. A slot that was about to
-    /// be prepared goes back to planned (the attempt is not counted).
-    async fn wait(
-        &self,
-        r: &mut Record,
-        until: DateTime<Utc>,
-        why: &str,
-    ) -> Result<(), StoreError> {
-        if r.state == SlotState::Preparing {
-            r.state = SlotState::Planned;
-        }
-        if r.waiting.as_deref() != Some(why) {
-            tracing::warn!(slot = %r.key.show(self.tz), until = %crate::human::datetime(until, self.tz), why, "waiting");
-        }
-        r.waiting = Some(why.to_owned());
-        r.next_action = Some(until.max(self.now()));
-        self.persist(r).await
     }
 
     /// Drives `r` towards `goal` until it rests (published, failed, needs review, waiting for a
@@ -481,44 +395,5 @@ impl Machine {
                 Ok(true)
             }
         }
-    }
-
-    async fn published(&self, r: &mut Record, p: Published) -> Result<(), StoreError> {
-        r.state = SlotState::Published {
-            remote_id: p.remote_id,
-            permalink: p.permalink,
-            at: self.now(),
-        };
-        r.next_action = None;
-        r.last_error = None;
-        r.waiting = None;
-        if self.publisher.dry_run() {
-            tracing::info!(slot = %r.key.show(self.tz), "would publish (dry run: nothing was published)");
-        } else {
-            tracing::info!(slot = %r.key.show(self.tz), "published");
-        }
-        self.persist(r).await
-    }
-
-    async fn needs_review(&self, mut r: Record, why: String) -> Result<Record, StoreError> {
-        tracing::error!(slot = %r.key.show(self.tz), why = %why, "slot needs review: it may or may not be published");
-        r.state = SlotState::NeedsReview { why };
-        r.next_action = None;
-        r.waiting = None;
-        self.persist(&mut r).await?;
-        Ok(r)
-    }
-
-    /// A prepared or armed-but-unpublished slot that is no longer wanted: nothing is public;
-    /// record it as a permanent failure (a manifest change makes it publishable again).
-    async fn cancel(&self, mut r: Record) -> Result<Record, StoreError> {
-        r.state = SlotState::Failed {
-            reason: "not published: the post changed or was removed before publishing".into(),
-            permanent: true,
-        };
-        r.next_action = None;
-        r.waiting = None;
-        self.persist(&mut r).await?;
-        Ok(r)
     }
 }
