@@ -178,6 +178,7 @@ fn write_records(dir: &Path, n: usize) -> std::io::Result<usize> {
         let revision = Revision {
             path: format!("posts/gone/{i:05}.yaml"),
             file_hash: "0".repeat(64),
+            commit: None,
         };
         let key = SlotKey::new(format!("gone-{i:05}"), "threads/bench".parse().unwrap(), at);
         let record = Record::planned(key, "0".repeat(64), revision, at);

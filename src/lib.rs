@@ -15,6 +15,7 @@ pub mod auth;
 pub mod clock;
 pub mod cmd;
 pub mod diag;
+pub mod gitops;
 pub mod human;
 pub mod manifest;
 pub mod media;

@@ -47,6 +47,26 @@ pub fn run(args: Args) -> miette::Result<Exit> {
     for w in crate::auth::summary::calendar_warnings(&args.dir, chrono::Utc::now()) {
         super::output::note(&format!("warning: {w}"));
     }
+    if let Some(sync) = crate::gitops::SyncState::read(&state::state_dir(&args.dir)) {
+        let tz = calendar_timezone(&args.dir);
+        let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or_else(|| "never".to_owned(), |t| crate::human::datetime(t, tz))
+        };
+        let commit = sync
+            .commit
+            .as_deref()
+            .map_or("no commit", |c| &c[..c.len().min(10)]);
+        super::output::note(&format!(
+            "following {} {} at {commit}; last sync {}, next {}",
+            sync.remote,
+            sync.branch,
+            at(sync.last_sync),
+            at(sync.next_try)
+        ));
+        if let Some(problem) = &sync.problem {
+            super::output::note(&format!("warning: sync: {problem}"));
+        }
+    }
     let out = match args.format {
         StatusFormat::Human => {
             let plan_hint = if args.dir == Path::new(".") {

@@ -24,6 +24,7 @@ fn post(id: &str, schedule: Schedule, status: PostStatus, hash: &str) -> Desired
         revision: Revision {
             path: format!("posts/{id}.yaml"),
             file_hash: "f".into(),
+            commit: None,
         },
         status,
         schedule: Some(schedule),
@@ -47,6 +48,7 @@ fn rec(id: &str, minutes: i64, state: SlotState, hash: &str) -> Record {
         Revision {
             path: format!("posts/{id}.yaml"),
             file_hash: "f".into(),
+            commit: None,
         },
         t(minutes),
     );

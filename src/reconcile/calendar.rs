@@ -30,6 +30,9 @@ pub struct CalendarView {
     scanner: Scanner,
     /// Scans so far (the first one included).
     pub scans: u64,
+    /// The git commit the calendar was at when last scanned (a checkout), recorded on the
+    /// slots published from it.
+    commit: Option<String>,
 }
 
 impl CalendarView {
@@ -41,6 +44,7 @@ impl CalendarView {
             last_valid: HashMap::new(),
             scanner: Scanner::new(),
             scans: 0,
+            commit: None,
         }
     }
 
@@ -97,6 +101,7 @@ impl CalendarView {
         }
         self.desired = desired;
         self.scans += 1;
+        self.commit = crate::gitops::head_commit(&self.root);
         let stats = self.scanner.stats();
         tracing::info!(
             posts = self.desired.posts.len(),
@@ -152,9 +157,12 @@ impl CalendarView {
     }
 
     pub fn revision_of(&self, slot: &SlotKey) -> Revision {
-        self.post_of(slot)
+        let mut revision = self
+            .post_of(slot)
             .map(|p| p.revision.clone())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        revision.commit = self.commit.clone();
+        revision
     }
 
     /// The post a slot belongs to, if the calendar still has it.

@@ -169,6 +169,9 @@ pub struct Revision {
     pub path: String,
     /// SHA-256 of the manifest file's text, hex.
     pub file_hash: String,
+    /// The git commit the calendar was at (when it is a git checkout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 /// Everything postcal knows about one slot.

@@ -2,6 +2,7 @@
 
 pub mod logging;
 mod report;
+mod sync;
 mod tokens;
 pub mod wiring;
 
@@ -89,6 +90,27 @@ pub struct Args {
     /// With --fast-forward: the pause before each jump, in milliseconds (tests use 0).
     #[arg(long, default_value_t = 600, hide = true)]
     pub fast_forward_pause_ms: u64,
+    /// Follow a git remote (GitOps): DIR is kept as a clone of URL's --git-branch (cloned when
+    /// empty), fetched every --git-interval and at once on SIGHUP, and moved only forward to
+    /// what the branch holds; a branch rewritten to an older commit is reported, not followed.
+    #[arg(long, value_name = "URL")]
+    pub git_remote: Option<String>,
+    /// The reviewed branch to follow.
+    #[arg(
+        long,
+        value_name = "BRANCH",
+        default_value = "main",
+        requires = "git_remote"
+    )]
+    pub git_branch: String,
+    /// Seconds between fetches (failed fetches back off, up to an hour).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60,
+        requires = "git_remote"
+    )]
+    pub git_interval: u64,
     /// Where the media server listens (publishing for real): the platforms fetch media through
     /// `public_url`, which a reverse proxy or tunnel maps to this address.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8791")]
@@ -146,18 +168,21 @@ const STOP_GRACE: Duration = Duration::from_millis(900);
 /// after [`STOP_GRACE`]; a second exits at once; SIGHUP makes the daemon rescan.
 fn install_signals(
     runtime: &tokio::runtime::Runtime,
-) -> miette::Result<(watch::Receiver<bool>, Arc<Wakeup>)> {
+) -> miette::Result<(watch::Receiver<bool>, Arc<Wakeup>, Arc<tokio::sync::Notify>)> {
     let _enter = runtime.enter();
     let mut signals = Signals::install().into_diagnostic()?;
     let wake = Wakeup::new();
+    let sync_now = Arc::new(tokio::sync::Notify::new());
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut hup = signal(SignalKind::hangup()).into_diagnostic()?;
         let wake = wake.clone();
+        let sync_now = sync_now.clone();
         runtime.spawn(async move {
             while hup.recv().await.is_some() {
-                tracing::info!("SIGHUP: rescanning the calendar");
+                tracing::info!("SIGHUP: rescanning the calendar (and fetching, with --git-remote)");
+                sync_now.notify_one();
                 wake.calendar_changed();
             }
         });
@@ -177,7 +202,7 @@ fn install_signals(
         tracing::warn!("second signal: exiting now");
         std::process::exit(130);
     });
-    Ok((stop_rx, wake))
+    Ok((stop_rx, wake, sync_now))
 }
 
 pub fn run(args: Args) -> miette::Result<Exit> {
@@ -186,7 +211,15 @@ pub fn run(args: Args) -> miette::Result<Exit> {
         .enable_all()
         .build()
         .into_diagnostic()?;
-    let (stop_rx, wake) = install_signals(&runtime)?;
+    let (stop_rx, wake, sync_now) = install_signals(&runtime)?;
+    let remote = args.git_remote.as_ref().map(|url| crate::gitops::Remote {
+        url: url.clone(),
+        branch: args.git_branch.clone(),
+    });
+    if let Some(remote) = &remote {
+        let commit = remote.ensure_clone(&args.dir).map_err(|e| miette!("{e}"))?;
+        tracing::info!(commit = %commit, "following {} {}", remote.url, remote.branch);
+    }
     super::calendar_dir(&args.dir)?;
     if !args.dir.join(crate::manifest::load::CONFIG_FILE).is_file() {
         return Err(miette!(
@@ -339,6 +372,18 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             super::output::print(&format!("{summary}\n"))?;
             report.finish(wiring.as_ref().and_then(wiring::Wiring::ledger_line));
             return Ok(Exit::Clean);
+        }
+        if let Some(remote) = remote {
+            let interval = chrono::Duration::seconds(i64::try_from(args.git_interval.max(1)).unwrap_or(60));
+            tokio::spawn(sync::follow(
+                remote,
+                args.dir.clone(),
+                state_dir.clone(),
+                interval,
+                clock.clone(),
+                sync_now,
+                wake.clone(),
+            ));
         }
         let _watcher = crate::reconcile::watch(
             &args.dir,

@@ -83,6 +83,7 @@ pub(super) fn desired_posts(
             let revision = Revision {
                 path: post.origin.path.clone(),
                 file_hash,
+                commit: None,
             };
             let schedule = Schedule::from_post(post, timezone);
             let post_text: Option<Arc<str>> = post.text.as_ref().map(|t| t.value.as_str().into());

@@ -2,6 +2,7 @@
 //! the state lock, a corrupt store, and the store under faults (kills, damage, deletion).
 
 mod cli;
+mod gitops;
 mod harness;
 mod loop_tests;
 mod recovery;

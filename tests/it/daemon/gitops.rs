@@ -1,0 +1,195 @@
+//! GitOps with the real binary against a local bare repository (`file://`): `run --git-remote`
+//! clones into an empty directory, picks up a merged commit (on SIGHUP, as the interval would),
+//! blocks only the posts a broken commit breaks, never follows a force-push to an older
+//! commit, and retries an unreachable remote, showing all of it in `status`.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::util::Postcal;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn post(work: &Path, id: &str, body: &str) {
+    let at = (chrono::Utc::now() - chrono::Duration::minutes(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    std::fs::write(
+        work.join("posts").join(format!("{id}.yaml")),
+        format!("id: {id}\nat: {at}\n{body}targets:\n  threads/acme: {{}}\n"),
+    )
+    .unwrap();
+}
+
+fn push(work: &Path, message: &str) -> String {
+    git(work, &["add", "-A"]);
+    git(work, &["commit", "-qm", message]);
+    git(work, &["push", "-q", "origin", "main"]);
+    git(work, &["rev-parse", "HEAD"])
+}
+
+/// `status --format json` of the daemon's calendar: (post, state, commit) of every record, and
+/// what it says on stderr.
+fn status(cal: &Path) -> (Vec<(String, String, String)>, String) {
+    let out = Postcal::new()
+        .args(["status", "--format", "json"])
+        .args([cal])
+        .run();
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_default();
+    let records = doc["records"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            (
+                r["key"]["post"].as_str().unwrap_or("").to_owned(),
+                r["state"].as_str().unwrap_or("").to_owned(),
+                r["revision"]["commit"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    (records, out.stderr)
+}
+
+fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_daemon_follows_the_reviewed_branch_forward_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = tmp.path().join("remote.git");
+    let work = tmp.path().join("work");
+    let cal = tmp.path().join("cal");
+    git(
+        tmp.path(),
+        &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
+    );
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            bare.to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(
+        work.join("postcal.yaml"),
+        "timezone: UTC\naccounts:\n  threads/acme: {}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(work.join("posts")).unwrap();
+    post(&work, "first", "text: One\n");
+    let c1 = push(&work, "first post");
+    let url = format!("file://{}", bare.display());
+    let daemon = Postcal::new()
+        .args([
+            "run",
+            cal.to_str().unwrap(),
+            "--publisher",
+            "fake",
+            "--git-remote",
+            &url,
+            "--git-interval",
+            "3600",
+        ])
+        .env("POSTCAL_LOG", "info")
+        .spawn();
+
+    // Cloned into the empty directory, and the first post published from the first commit.
+    let (records, _) = until("the first post", || {
+        let s = status(&cal);
+        s.0.iter()
+            .any(|r| r.0 == "first" && r.1 == "published")
+            .then_some(s)
+    });
+    assert_eq!(records, [("first".into(), "published".into(), c1.clone())]);
+
+    // A merged commit: picked up at the next fetch (asked for with SIGHUP here).
+    post(&work, "second", "text: Two\n");
+    let c2 = push(&work, "second post");
+    daemon.signal(libc::SIGHUP);
+    until("the second post", || {
+        let (r, _) = status(&cal);
+        r.iter()
+            .any(|r| r.0 == "second" && r.1 == "published" && r.2 == c2)
+            .then_some(())
+    });
+
+    // A commit that breaks one post blocks only that post.
+    post(&work, "broken", "");
+    post(&work, "third", "text: Three\n");
+    let c3 = push(&work, "a broken post and a good one");
+    daemon.signal(libc::SIGHUP);
+    until("the third post", || {
+        let (r, _) = status(&cal);
+        r.iter()
+            .any(|r| r.0 == "third" && r.1 == "published" && r.2 == c3)
+            .then_some(())
+    });
+    let plan = Postcal::new()
+        .args(["plan", "--format", "json"])
+        .args([&cal])
+        .run();
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    let kind_of = |id: &str| {
+        doc["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["post"] == id)
+            .map(|c| c["change"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(kind_of("broken").as_deref(), Some("blocked"));
+    assert_eq!(kind_of("first").as_deref(), Some("nothing"));
+
+    // A force-push back to the first commit is not followed: nothing is re-posted or orphaned.
+    git(&work, &["reset", "-q", "--hard", &c1]);
+    git(&work, &["push", "-q", "--force", "origin", "main"]);
+    daemon.signal(libc::SIGHUP);
+    let (records, stderr) = until("the rewrite reported", || {
+        let s = status(&cal);
+        s.1.contains("rewritten").then_some(s)
+    });
+    assert!(stderr.contains(&c3[..10]), "{stderr}");
+    assert_eq!(
+        git(&cal, &["rev-parse", "HEAD"]),
+        c3,
+        "the clone stayed where it was"
+    );
+    assert_eq!(records.iter().filter(|r| r.1 == "published").count(), 3);
+
+    // An unreachable remote: reported, retried later, nothing changes.
+    std::fs::rename(&bare, tmp.path().join("gone.git")).unwrap();
+    daemon.signal(libc::SIGHUP);
+    let (_, stderr) = until("the failed fetch reported", || {
+        let s = status(&cal);
+        (s.1.contains("warning: sync") && !s.1.contains("rewritten")).then_some(s)
+    });
+    assert!(stderr.contains("next"), "{stderr}");
+    let out = daemon.kill();
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
