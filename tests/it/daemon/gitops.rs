@@ -4,26 +4,9 @@
 //! commit, and retries an unreachable remote, showing all of it in `status`.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::util::Postcal;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args(args)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
+use crate::util::{Postcal, git};
 
 fn post(work: &Path, id: &str, body: &str) {
     let at = (chrono::Utc::now() - chrono::Duration::minutes(1))

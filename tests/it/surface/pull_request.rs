@@ -5,22 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::util::{Postcal, copy_tree, repo_root};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
-        .args(args)
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::util::{Postcal, copy_tree, git, repo_root};
 
 /// A repository with the example calendar on `main`, and a branch that moves a post, edits
 /// one, adds one and breaks one.

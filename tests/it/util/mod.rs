@@ -153,3 +153,21 @@ pub fn write_sparse(path: &Path, head: &[u8], len: u64) {
         .expect("reopen for set_len");
     file.set_len(len).expect("set_len");
 }
+
+/// Runs `git -C dir ARGS` with a fixed author, fails the test on an error, and returns its
+/// trimmed standard output.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
