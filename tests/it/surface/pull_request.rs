@@ -159,6 +159,7 @@ fn the_example_workflow_validates_and_comments_the_plan() {
             .iter()
             .all(|s| s.get("uses").is_some() || s.get("run").is_some())
     );
+    assert_workflow_shape(&doc);
     // Every postcal invocation of the workflow parses (its flags exist): `--help` after them.
     for verb in ["validate", "plan"] {
         let out = Postcal::new().args([verb, "--help"]).run();
@@ -166,4 +167,126 @@ fn the_example_workflow_validates_and_comments_the_plan() {
     }
     let plan_help = Postcal::new().args(["plan", "--help"]).run().stdout;
     assert!(plan_help.contains("--base") && plan_help.contains("markdown"));
+}
+
+/// The keys GitHub's workflow syntax allows at each level (docs.github.com, "Workflow syntax for
+/// GitHub Actions"; actionlint is a Go binary, not something a test can count on): a misspelt key
+/// or a step with both `uses` and `run` is rejected by GitHub, so it fails here.
+fn assert_workflow_shape(doc: &serde_json::Value) {
+    fn keys_within(what: &str, value: &serde_json::Value, allowed: &[&str]) {
+        let map = value
+            .as_object()
+            .unwrap_or_else(|| panic!("{what} is a mapping"));
+        for key in map.keys() {
+            assert!(
+                allowed.contains(&key.as_str()),
+                "{what}: unknown key `{key}`"
+            );
+        }
+    }
+    keys_within(
+        "workflow",
+        doc,
+        &[
+            "name",
+            "run-name",
+            "on",
+            "permissions",
+            "env",
+            "defaults",
+            "concurrency",
+            "jobs",
+        ],
+    );
+    const SCOPES: [&str; 16] = [
+        "actions",
+        "attestations",
+        "checks",
+        "contents",
+        "deployments",
+        "discussions",
+        "id-token",
+        "issues",
+        "models",
+        "packages",
+        "pages",
+        "pull-requests",
+        "repository-projects",
+        "security-events",
+        "statuses",
+        "artifact-metadata",
+    ];
+    for (scope, level) in doc["permissions"].as_object().expect("permissions") {
+        assert!(
+            SCOPES.contains(&scope.as_str()),
+            "permission scope `{scope}`"
+        );
+        assert!(
+            ["read", "write", "none"].contains(&level.as_str().unwrap()),
+            "{scope}: {level}"
+        );
+    }
+    keys_within(
+        "on",
+        &doc["on"],
+        &[
+            "pull_request",
+            "pull_request_target",
+            "push",
+            "workflow_dispatch",
+            "schedule",
+        ],
+    );
+    for (name, job) in doc["jobs"].as_object().expect("jobs") {
+        keys_within(
+            name,
+            job,
+            &[
+                "name",
+                "needs",
+                "permissions",
+                "if",
+                "runs-on",
+                "environment",
+                "concurrency",
+                "outputs",
+                "env",
+                "defaults",
+                "steps",
+                "timeout-minutes",
+                "strategy",
+                "continue-on-error",
+                "container",
+                "services",
+            ],
+        );
+        assert!(job["runs-on"].is_string(), "{name}: runs-on");
+        for step in job["steps"].as_array().expect("steps") {
+            keys_within(
+                "step",
+                step,
+                &[
+                    "id",
+                    "if",
+                    "name",
+                    "uses",
+                    "run",
+                    "shell",
+                    "with",
+                    "env",
+                    "continue-on-error",
+                    "timeout-minutes",
+                    "working-directory",
+                ],
+            );
+            assert!(
+                step.get("uses").is_some() != step.get("run").is_some(),
+                "a step has exactly one of `uses` and `run`: {step}"
+            );
+            if let Some(uses) = step["uses"].as_str() {
+                let (action, version) = uses.split_once('@').expect("an action is pinned: @ref");
+                assert!(action.contains('/') && !version.is_empty(), "{uses}");
+            }
+        }
+    }
 }
