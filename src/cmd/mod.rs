@@ -5,9 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod export;
 pub mod init;
 pub mod output;
 pub mod plan;
+pub mod preview;
 pub mod resolve;
 pub mod run;
 pub mod sandbox;
@@ -66,6 +68,8 @@ pub enum Command {
     Status(status::Args),
     Run(run::Args),
     Resolve(resolve::Args),
+    Preview(preview::Args),
+    Export(export::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -90,6 +94,8 @@ pub fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Run(args) => run::run(args),
         Command::Resolve(args) => resolve::run(args),
+        Command::Preview(args) => preview::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result {
         Ok(exit) => exit.into(),
