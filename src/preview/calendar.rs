@@ -140,7 +140,7 @@ pub fn month_page(agenda: &Agenda, months: &[Period], i: usize, slugs: &Slugs) -
         if day.weekday().num_days_from_monday() == 0 {
             let _ = write!(
                 body,
-                "<a href=\"../{}\">week {}</a>",
+                "<a href=\"../{}\" title=\"the week's page\">W{}</a>",
                 week_file(day),
                 day.iso_week().week()
             );

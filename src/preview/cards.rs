@@ -19,7 +19,7 @@ use super::model::{Note, PostView};
 use super::shots::{self, Catalog, Layout, Shot};
 use super::thumbs;
 use crate::diag::group_digits;
-use crate::manifest::targets::{Target, TargetOptions};
+use crate::manifest::targets::{InstagramKind, Target, TargetOptions};
 use crate::rules::text::{chars, links, threads_length, utf16_units};
 
 /// The card of `target`. Thumbnails are in `thumbs/` next to the `posts/` directory.
@@ -33,10 +33,23 @@ pub fn card(view: &PostView, target: &Target, catalog: &Catalog) -> String {
         TargetOptions::Instagram(_) => {
             let kind = shots::instagram_kind(target, post, catalog);
             body.push_str(&media_html(layout, &media));
-            if kind == crate::manifest::targets::InstagramKind::Story {
+            if kind == InstagramKind::Story {
                 body.push_str("<p class=\"why\">Stories show no caption.</p>");
             } else {
                 body.push_str(&instagram_caption(&target.account, text));
+            }
+            if let (InstagramKind::Reel, TargetOptions::Instagram(o)) = (kind, &target.options) {
+                let cover = match (&o.cover, &o.thumb_offset) {
+                    (Some(c), _) => format!(
+                        "the image {}, cropped to 9:16 (1:1 in the profile grid)",
+                        c.value
+                    ),
+                    (None, t) => format!(
+                        "the frame at {}",
+                        shots::duration(t.as_ref().map_or(0, |t| t.value))
+                    ),
+                };
+                let _ = write!(body, "<p class=\"why\">Cover: {}.</p>", esc(&cover));
             }
             kind.keyword().to_owned()
         }
@@ -286,7 +299,7 @@ fn shot_html(layout: Layout, shot: &Shot) -> String {
             };
             format!(
                 "<div class=\"frame{contain}\" style=\"aspect-ratio: {}\"><img src=\"../thumbs/{}\" \
-                 alt=\"{}\" title=\"{}\" loading=\"lazy\"></div>",
+                 alt=\"{}\" title=\"{}\"></div>",
                 ratio.css(),
                 thumbs_name(thumb),
                 attr(alt.as_deref().unwrap_or("")),

@@ -136,10 +136,13 @@ pub fn chip(slot: &AgendaSlot, tz: Tz, href: Option<&str>, detailed: bool) -> St
         None => ("<span".to_owned(), "</span>"),
     };
     let mut out = format!(
-        "{open} class=\"slot p-{} s-{}\" title=\"{}\"><span class=\"time\">{}</span>\
+        "{open} class=\"slot p-{} s-{}\" data-at=\"{}\" title=\"{}\"><span class=\"time\">{}</span>\
          <span class=\"pf\">{}</span><span class=\"id\">{}</span>",
         target.platform.key(),
         slot.shown.name(),
+        slot.key
+            .at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         attr(&title),
         time(slot.key.at, tz),
         badge(target.platform),
