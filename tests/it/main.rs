@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod daemon;
+mod deploy;
 mod preview;
 mod publish;
 mod sandbox;
