@@ -56,10 +56,10 @@ fn rfc5545_problems(text: &str) -> Vec<String> {
                 let p = props.pop().unwrap_or_default();
                 let one = |k: &str| p.get(k).map_or(0, Vec::len) == 1;
                 match value {
-                    "VCALENDAR" => {
-                        if !one("PRODID") || p.get("VERSION") != Some(&vec!["2.0".to_owned()]) {
-                            problems.push("VCALENDAR without one PRODID and VERSION:2.0".into());
-                        }
+                    "VCALENDAR"
+                        if !one("PRODID") || p.get("VERSION") != Some(&vec!["2.0".to_owned()]) =>
+                    {
+                        problems.push("VCALENDAR without one PRODID and VERSION:2.0".into());
                     }
                     "VEVENT" => {
                         for k in ["UID", "DTSTAMP", "DTSTART", "SUMMARY"] {
