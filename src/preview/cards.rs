@@ -17,7 +17,6 @@ use super::fold::{self, at_limit};
 use super::html::{attr, esc};
 use super::model::{Note, PostView};
 use super::shots::{self, Catalog, Layout, Shot};
-use super::thumbs;
 use crate::diag::group_digits;
 use crate::manifest::targets::{InstagramKind, Target, TargetOptions};
 use crate::rules::text::{chars, links, threads_length, utf16_units};
@@ -301,7 +300,7 @@ fn shot_html(layout: Layout, shot: &Shot) -> String {
                 "<div class=\"frame{contain}\" style=\"aspect-ratio: {}\"><img src=\"../thumbs/{}\" \
                  alt=\"{}\" title=\"{}\"></div>",
                 ratio.css(),
-                thumbs_name(thumb),
+                thumb.name(),
                 attr(alt.as_deref().unwrap_or("")),
                 attr(file)
             )
@@ -327,8 +326,4 @@ fn shot_html(layout: Layout, shot: &Shot) -> String {
             format!("<div class=\"missing\">{}: {}</div>", esc(file), esc(why))
         }
     }
-}
-
-fn thumbs_name(w: &thumbs::Wanted) -> String {
-    w.name()
 }

@@ -64,10 +64,10 @@ pub fn centre_crop(w: u32, h: u32, ratio: Ratio) -> (u32, u32, u32, u32) {
     if w64 * rh > h64 * rw {
         // Wider than the ratio: keep the height.
         let cw = ((h64 * rw + rh / 2) / rh).clamp(1, w64.max(1)) as u32;
-        ((w - cw) / 2, 0, cw, h)
+        (w.saturating_sub(cw) / 2, 0, cw, h)
     } else {
         let ch = ((w64 * rh + rw / 2) / rw).clamp(1, h64.max(1)) as u32;
-        (0, (h - ch) / 2, w, ch)
+        (0, h.saturating_sub(ch) / 2, w, ch)
     }
 }
 
