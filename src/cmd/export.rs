@@ -49,7 +49,8 @@ pub struct Window {
     /// How many days ahead repeating posts are listed (every one-off post is listed anyway).
     #[arg(long, default_value_t = agenda::DEFAULT_HORIZON_DAYS, value_parser = clap::value_parser!(i64).range(1..=3660))]
     pub horizon_days: i64,
-    /// Read the state of sandbox runs (`.postcal/sandbox/`) instead of the real one.
+    /// Read the state of runs against a `postcal sandbox` (`run --sandbox-url`, kept in
+    /// `.postcal/sandbox/`) instead of the real one. The in-process `run --sandbox` keeps none.
     #[arg(long)]
     pub sandbox: bool,
 }
