@@ -119,9 +119,11 @@ fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
     // threads end, a moment later (`open_and_load` reopens at once): wait for it, briefly.
     let started = std::time::Instant::now();
     while let Ok(Err(sled::Error::Io(e))) = &opened {
-        if e.kind() != std::io::ErrorKind::WouldBlock
-            || started.elapsed() > std::time::Duration::from_secs(3)
-        {
+        // sled 0.34 reports the lock as `ErrorKind::Other`, "could not acquire lock on …",
+        // wrapping the `WouldBlock` (config.rs): matched by its message too.
+        let locked = e.kind() == std::io::ErrorKind::WouldBlock
+            || e.to_string().starts_with("could not acquire lock");
+        if !locked || started.elapsed() > std::time::Duration::from_secs(3) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));

@@ -338,3 +338,19 @@ fn a_store_whose_directory_is_deleted_or_replaced_is_never_written() {
     std::fs::create_dir(&db).unwrap();
     assert!(matches!(store.check_intact(), Err(StoreError::Lost(_))));
 }
+
+#[test]
+fn a_handle_being_closed_is_waited_for_not_reported_as_a_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let held = open_sled(&path).unwrap();
+    // Another handle still holds sled's file lock for a moment, as a just-dropped one does
+    // while its background threads end.
+    let closer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        drop(held);
+    });
+    let reopened = open_sled(&path);
+    closer.join().unwrap();
+    assert!(reopened.is_ok(), "{:?}", reopened.err());
+}
