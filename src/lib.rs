@@ -9,20 +9,25 @@
 //! - [`rules`]: every platform rule, producing [`diag::Diagnostic`]s;
 //! - [`diag`]: diagnostics and their renderings (human, JSON, GitHub annotations);
 //! - [`sandbox`]: a local simulator of the platform APIs;
+//! - [`agenda`], [`preview`], [`ics`]: the calendar as people browse it (a static site) and
+//!   subscribe to it (iCalendar);
 //! - [`cmd`]: one module per CLI verb; the binary is a thin wrapper around [`cmd::main`].
 
+pub mod agenda;
 pub mod auth;
 pub mod clock;
 pub mod cmd;
 pub mod diag;
 pub mod gitops;
 pub mod human;
+pub mod ics;
 pub mod manifest;
 pub mod media;
 pub mod memory;
 pub mod par;
 pub mod plan;
 pub mod platform;
+pub mod preview;
 pub mod reconcile;
 pub mod regular_file;
 pub mod rules;

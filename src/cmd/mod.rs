@@ -7,10 +7,12 @@ use clap::{Parser, Subcommand};
 
 pub mod accounts;
 pub mod explain;
+pub mod export;
 pub mod init;
 pub mod login;
 pub mod output;
 pub mod plan;
+pub mod preview;
 pub mod resolve;
 pub mod run;
 pub mod sandbox;
@@ -119,6 +121,8 @@ pub enum Command {
     Resolve(resolve::Args),
     Login(login::Args),
     Accounts(accounts::Args),
+    Preview(preview::Args),
+    Export(export::Args),
 }
 
 /// Entry point of the `postcal` binary.
@@ -158,6 +162,8 @@ pub fn main() -> ExitCode {
         Command::Resolve(args) => resolve::run(args),
         Command::Login(args) => login::run(args),
         Command::Accounts(args) => accounts::run(args),
+        Command::Preview(args) => preview::run(args),
+        Command::Export(args) => export::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

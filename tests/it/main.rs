@@ -4,7 +4,9 @@
 mod accounts;
 mod bad_input;
 mod daemon;
+mod deploy;
 mod docs;
+mod preview;
 mod publish;
 mod sandbox;
 mod surface;

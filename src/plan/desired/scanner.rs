@@ -85,6 +85,13 @@ impl Scanner {
         self.stats
     }
 
+    /// SHA-256 (hex) of the media file a manifest names as `written`, from the hashes the
+    /// last scan computed (a file that changed since is hashed again); empty when the file may
+    /// not be read.
+    pub fn media_hash(&mut self, root: &Path, written: &str) -> String {
+        self.hasher.hash(&MediaRoot::new(root), written)
+    }
+
     /// What `target` of `post` publishes, rebuilt from its manifest now: `None` when the
     /// manifest or a media file changed since the scan that planned it (its content hash is no
     /// longer the planned one). The caller then rescans instead of publishing.
@@ -119,6 +126,18 @@ impl Scanner {
     /// Loads the calendar at `root` (only what changed since the last scan) and returns its
     /// desired state.
     pub fn scan(&mut self, root: &Path) -> Result<Desired, LoadError> {
+        self.scan_observed(root, &mut |_, _| {})
+    }
+
+    /// [`Scanner::scan`], showing `observe` each batch of manifests it reads and checks (their
+    /// posts as written and their diagnostics) before keeping what the plan needs of it:
+    /// `postcal preview` renders posts from the very scan that plans them. A manifest the
+    /// scanner remembers is not read again, so a fresh scanner shows every manifest.
+    pub fn scan_observed(
+        &mut self,
+        root: &Path,
+        observe: &mut dyn FnMut(&Listing, &CheckedManifests),
+    ) -> Result<Desired, LoadError> {
         let listing = crate::manifest::load::list(root, &LoadOptions::default())?;
         if listing.config_hash != self.config_hash {
             self.files.clear();
@@ -135,6 +154,7 @@ impl Scanner {
             media_root: MediaRoot::new(root),
             timezone,
             stamps: HashMap::new(),
+            observe,
         };
         let verdict = check_calendar(&listing, &mut memo, &mut MediaCatalog::new());
         self.stats = ScanStats {
@@ -227,6 +247,7 @@ struct ScanMemo<'a> {
     timezone: Option<Tz>,
     /// Media stamps of the manifests being checked (by manifest path), taken before the check.
     stamps: HashMap<String, Vec<(String, Option<Stamp>)>>,
+    observe: &'a mut dyn FnMut(&Listing, &CheckedManifests),
 }
 
 impl Memo for ScanMemo<'_> {
@@ -247,6 +268,7 @@ impl Memo for ScanMemo<'_> {
     }
 
     fn keep(&mut self, listing: &Listing, checked: CheckedManifests) {
+        (self.observe)(listing, &checked);
         let mut by_file: HashMap<String, Vec<Arc<DesiredPost>>> = HashMap::new();
         for post in desired_posts(
             &checked,

@@ -269,15 +269,21 @@ async fn a_slow_account_never_delays_another() {
             rfc(t(-1))
         ),
     );
-    // The first prepare (the earlier slot, on threads/acme) never answers: a video that takes
-    // forever to process.
+    // The first prepare never answers: a video that takes forever to process. Accounts
+    // prepare concurrently, so which of the two asks first is a race; whichever it is, the
+    // other account publishes.
     h.fake.script(Step::Prepare, [Script::Hang]);
     let mut d = h.spawn();
+    let slow = slot("slow", t(-2));
     let other = SlotKey::new("other", "threads/other".parse().unwrap(), t(-1));
-    d.until("the other account published", |v| {
-        has(&v.plan, &other, "nothing")
+    d.until("the account that did not hang published", |v| {
+        has(&v.plan, &other, "nothing") || has(&v.plan, &slow, "nothing")
     })
     .await;
-    assert_eq!(h.fake.published(&slot("slow", t(-2))), 0);
+    assert_eq!(
+        h.fake.published(&slow) + h.fake.published(&other),
+        1,
+        "one account published, the other still hangs"
+    );
     d.stop().await;
 }
