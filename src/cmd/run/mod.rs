@@ -1,5 +1,6 @@
 //! `postcal run`: the daemon (or one pass of it with `--once`).
 
+mod feed;
 pub mod logging;
 mod report;
 mod sync;
@@ -115,6 +116,11 @@ pub struct Args {
     /// `public_url`, which a reverse proxy or tunnel maps to this address.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8791")]
     pub media_listen: SocketAddr,
+    /// Serve the calendar as a live iCalendar feed at `http://ADDR/calendar.ics` (read-only:
+    /// the same feed as `postcal export ics`, with the daemon's current states), for the team
+    /// to subscribe to. Port 0 picks a free one; the address is logged.
+    #[arg(long, value_name = "ADDR")]
+    pub ics_listen: Option<SocketAddr>,
     /// How long before its time a slot is prepared (containers, unpublished photos), in
     /// minutes; 0 prepares when due.
     #[arg(long, value_name = "MINUTES", default_value_t = 10)]
@@ -309,9 +315,15 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             None,
         )
     } else if destination == Destination::Sandbox {
-        // The in-process sandbox forgets everything when the run ends; so does its state.
+        // The in-process sandbox forgets everything when the run ends; so does its state. The
+        // snapshot lets `status --sandbox` and the ICS feed see the run while it lasts.
         let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
-        (Box::new(MemStore::new()), Vec::new(), Some(lock), None)
+        (
+            Box::new(MemStore::new()),
+            Vec::new(),
+            Some(lock),
+            Some(state_dir.clone()),
+        )
     } else {
         let lock = StateLock::acquire(&state_dir).into_diagnostic()?;
         let (mut store, records) = SledStore::open_and_load(&state_dir, OpenMode::Create)
@@ -345,6 +357,15 @@ pub fn run(args: Args) -> miette::Result<Exit> {
             if !args.once {
                 tokio::spawn(tokens::keep_tokens_alive(vault, first, clock.clone(), stop_rx.clone()));
             }
+        }
+        if let Some(listen) = args.ics_listen {
+            let addr = feed::serve(listen, args.dir.clone(), state_dir.clone(), clock.clone(), stop_rx.clone())
+                .await
+                .map_err(|e| miette!(help = "choose another address with --ics-listen", "cannot listen on {listen} for the ICS feed: {e}"))?;
+            let url = format!("http://{addr}{}", feed::PATH);
+            tracing::info!(url = %url, "ICS feed");
+            // Whoever subscribes needs the address, whatever the log level.
+            super::output::print(&format!("ICS feed: {url}\n"))?;
         }
         let options = Options {
             snapshot_dir,

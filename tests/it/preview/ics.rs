@@ -243,3 +243,92 @@ fn the_feed_can_be_written_to_a_file_atomically() {
         .collect();
     assert!(leftovers.is_empty());
 }
+
+/// `GET` over a plain socket: the status line and the body.
+fn http_get(url: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_once('/').expect("a path");
+    let mut tcp = std::net::TcpStream::connect(host).expect("connect");
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("timeout");
+    write!(tcp, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").expect("request");
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).expect("response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("head and body");
+    (head.to_owned(), body.to_owned())
+}
+
+#[test]
+fn the_daemon_serves_the_live_feed_with_what_it_published() {
+    let cal = tempfile::tempdir().expect("tempdir");
+    super::example_calendar(cal.path());
+    let mut daemon = Postcal::new()
+        .args(["run".as_ref(), cal.path().as_os_str()])
+        .args(["--sandbox", "--now", "2026-11-30 09:00", "--warp", "60"])
+        .args(["--fast-forward", "--fast-forward-pause-ms", "0"])
+        .args(["--ics-listen", "127.0.0.1:0"])
+        .spawn();
+    let limit = std::time::Duration::from_secs(60);
+    let log = daemon.wait_for_stdout("the feed's address", limit, |o| o.contains("/calendar.ics"));
+    let start = log
+        .find("http://127.0.0.1:")
+        .expect("the feed's URL is logged");
+    let url: String = log[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"')
+        .collect();
+    // Everything is published (the run fast-forwards and then idles): the feed shows it.
+    daemon.wait_for_stdout("its summary", limit, |o| {
+        o.matches("  published  ").count() >= 42
+    });
+    let deadline = std::time::Instant::now() + limit;
+    let body = loop {
+        let (head, body) = http_get(&url);
+        assert!(
+            head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"),
+            "{head}"
+        );
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: text/calendar"),
+            "{head}"
+        );
+        if body.contains("[published] 2026-12-winter-blend") {
+            break body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never shown as published:\n{body}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(rfc5545_problems(&body), Vec::<String>::new());
+    let events = events(&body);
+    let published = events
+        .values()
+        .filter(|(_, s)| s.starts_with("[published]"))
+        .count();
+    assert!(published >= 42, "{published} published events");
+    // The same feed as `export ics` (same UIDs), only live.
+    let uid_of = |events: &BTreeMap<String, (String, String)>| {
+        events
+            .iter()
+            .find(|(_, (_, s))| s.ends_with("] 2026-12-winter-blend → instagram/harborlane"))
+            .map(|(uid, _)| uid.clone())
+            .expect("the winter blend's event")
+    };
+    assert_eq!(uid_of(&events), uid_of(&events_of_export(cal.path())));
+    // Read-only: nothing else is served.
+    let (head, _) = http_get(&url.replace("/calendar.ics", "/calendar.ics/x"));
+    assert!(head.contains(" 404"), "{head}");
+    daemon.signal(libc::SIGTERM);
+    assert!(
+        daemon.wait(std::time::Duration::from_secs(5)),
+        "stops on SIGTERM"
+    );
+}
+
+fn events_of_export(dir: &Path) -> BTreeMap<String, (String, String)> {
+    events(&export(dir))
+}
