@@ -1,9 +1,10 @@
 //! GitOps with the real binary against a local bare repository (`file://`): `run --git-remote`
-//! clones into an empty directory, picks up a merged commit (on SIGHUP, as the interval would),
+//! clones into an empty directory, picks up a merged commit (within the interval, or at once on
+//! SIGHUP),
 //! blocks only the posts a broken commit breaks, never follows a force-push to an older
 //! commit, and retries an unreachable remote, showing all of it in `status`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::util::{Postcal, git};
@@ -60,18 +61,17 @@ fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-#[test]
-fn the_daemon_follows_the_reviewed_branch_forward_only() {
-    let tmp = tempfile::tempdir().unwrap();
-    let bare = tmp.path().join("remote.git");
-    let work = tmp.path().join("work");
-    let cal = tmp.path().join("cal");
+/// A bare repository with a calendar of one post on `main`, and a working clone of it: the
+/// working clone, the remote's `file://` URL and the first commit.
+fn remote_with_a_first_post(tmp: &Path) -> (PathBuf, String, String) {
+    let bare = tmp.join("remote.git");
+    let work = tmp.join("work");
     git(
-        tmp.path(),
+        tmp,
         &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
     );
     git(
-        tmp.path(),
+        tmp,
         &[
             "clone",
             "-q",
@@ -87,7 +87,47 @@ fn the_daemon_follows_the_reviewed_branch_forward_only() {
     std::fs::create_dir(work.join("posts")).unwrap();
     post(&work, "first", "text: One\n");
     let c1 = push(&work, "first post");
-    let url = format!("file://{}", bare.display());
+    (work, format!("file://{}", bare.display()), c1)
+}
+
+#[test]
+fn a_merged_commit_is_picked_up_within_the_interval() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, url, _) = remote_with_a_first_post(tmp.path());
+    let cal = tmp.path().join("cal");
+    // A 10-minute interval on a clock warped 600×: a fetch every real second, and nothing
+    // asks for one.
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let daemon = Postcal::new()
+        .args(["run", cal.to_str().unwrap(), "--publisher", "fake"])
+        .args(["--git-remote", &url, "--git-interval", "600"])
+        .args(["--now", &now, "--warp", "600"])
+        .spawn();
+    until("the first post", || {
+        status(&cal)
+            .0
+            .iter()
+            .any(|r| r.0 == "first" && r.1 == "published")
+            .then_some(())
+    });
+    post(&work, "second", "text: Two\n");
+    let c2 = push(&work, "second post");
+    until("the second post, from the next fetch", || {
+        let (r, _) = status(&cal);
+        r.iter()
+            .any(|r| r.0 == "second" && r.1 == "published" && r.2 == c2)
+            .then_some(())
+    });
+    let out = daemon.kill();
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+#[test]
+fn the_daemon_follows_the_reviewed_branch_forward_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, url, c1) = remote_with_a_first_post(tmp.path());
+    let bare = tmp.path().join("remote.git");
+    let cal = tmp.path().join("cal");
     let daemon = Postcal::new()
         .args([
             "run",
