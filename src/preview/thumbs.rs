@@ -9,25 +9,23 @@
 //! - Pixels come out as displayed: the EXIF orientation is applied before cropping.
 //! - At most [`MAX_W`]×[`MAX_H`] pixels; a 4000×3000 photo becomes a 640×480 JPEG of tens of
 //!   kilobytes. Sources are read only through [`MediaRoot::open`] (regular files inside the
-//!   calendar) and decoded within [`MAX_DECODED_BYTES`].
+//!   calendar) and decoded within the stager's memory bound (512 MB, `image_reader`).
 //!
 //! # Errors
 //! A picture that cannot be read or decoded gets no thumbnail; the page shows why instead.
 
-use std::io::Cursor;
 use std::path::Path;
 
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+use image::{DynamicImage, ImageDecoder};
 
 use super::frame::{self, Ratio};
 use crate::media::path::MediaRoot;
+use crate::media::stage::image_reader;
 
 /// Largest thumbnail width: a 360-pixel card on a 2× screen, with room to spare.
 pub const MAX_W: u32 = 640;
 /// Largest thumbnail height: 9:16 at [`MAX_W`].
 pub const MAX_H: u32 = 1138;
-/// The most memory a decoded picture may take.
-pub const MAX_DECODED_BYTES: u64 = 512 * 1024 * 1024;
 /// JPEG quality of thumbnails: small files, no visible blocks at preview size.
 const QUALITY: u8 = 80;
 
@@ -126,13 +124,7 @@ pub fn make(root: &MediaRoot, written: &str, crop: Option<Ratio>) -> Result<Vec<
 
 /// Decodes a picture, bounded, with its EXIF orientation applied.
 fn decode(bytes: &[u8]) -> Result<DynamicImage, String> {
-    let mut reader = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|e| e.to_string())?;
-    let mut limits = Limits::default();
-    limits.max_alloc = Some(MAX_DECODED_BYTES);
-    reader.limits(limits);
-    let mut decoder = reader
+    let mut decoder = image_reader(bytes)?
         .into_decoder()
         .map_err(|e| format!("cannot decode it: {e}"))?;
     let orientation = decoder

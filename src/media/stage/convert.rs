@@ -40,7 +40,8 @@ pub(super) fn is_cmyk_jpeg(bytes: &[u8]) -> bool {
         )
 }
 
-fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, String> {
+/// A reader of `bytes` that guesses the format and decodes within [`MAX_DECODED_BYTES`].
+pub(crate) fn reader(bytes: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, String> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;

@@ -31,6 +31,8 @@
 mod convert;
 mod expect;
 pub(crate) mod store;
+
+pub(crate) use convert::reader as image_reader;
 #[cfg(test)]
 mod tests;
 
